@@ -1,0 +1,80 @@
+"""The service: one Sanic app that hosts every channel, the action endpoint and the APIs.
+
+Routes (each channel adds its own in its module):
+
+* ``GET /health`` — liveness, and whether the dialogue server answers;
+* ``POST /webhook`` — Rasa's custom actions (:mod:`channels.action_endpoint`);
+* ``POST /api/chat`` — the plain text channel: ``{"sender", "message"}`` in, the bot's messages out.
+
+The app runs in a single process (``single_process=True``): the search index and the embedding
+model are loaded once, and no worker is forked after torch has started threads.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sanic import Request, Sanic, response
+from sanic.exceptions import BadRequest
+from sanic.response import HTTPResponse
+
+from channels.action_endpoint import action_blueprint, create_executor
+from channels.dialogue import DialogueClient, DialogueUnavailable
+from daofu.config import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+
+
+def create_app(settings: Settings | None = None, name: str = "daofu") -> Sanic:
+    settings = settings or load_settings()
+    app = Sanic(name)
+    app.config.KEEP_ALIVE_TIMEOUT = 30
+    app.ctx.settings = settings
+    app.blueprint(action_blueprint(create_executor()))
+
+    @app.before_server_start
+    async def open_clients(app: Sanic) -> None:
+        import os
+
+        app.ctx.dialogue = DialogueClient(settings.rasa_url, token=os.environ.get("DAOFU_RASA_TOKEN", ""))
+
+    @app.after_server_stop
+    async def close_clients(app: Sanic) -> None:
+        await app.ctx.dialogue.close()
+
+    @app.get("/health")
+    async def health(request: Request) -> HTTPResponse:
+        dialogue_up = await request.app.ctx.dialogue.healthy()
+        return response.json({"status": "ok", "dialogue": "up" if dialogue_up else "down"})
+
+    @app.post("/api/chat")
+    async def chat(request: Request) -> HTTPResponse:
+        try:
+            body = request.json
+        except BadRequest:
+            body = None
+        if not isinstance(body, dict):
+            return response.json({"error": 'send JSON like {"sender": "u1", "message": "你好"}'}, status=400)
+        sender, message = body.get("sender"), body.get("message")
+        if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
+            return response.json({"error": "sender must be a non-empty string of at most 128 characters"}, status=400)
+        if not isinstance(message, str):
+            return response.json({"error": "message must be a string"}, status=400)
+        if len(message) > MAX_MESSAGE_CHARS:
+            return response.json({"error": f"message is longer than {MAX_MESSAGE_CHARS} characters"}, status=413)
+        try:
+            messages = await request.app.ctx.dialogue.send(sender, message, metadata={"channel": "api"})
+        except DialogueUnavailable as exc:
+            log.warning("chat from %s failed: %s", sender, exc)
+            return response.json({"error": str(exc)}, status=503)
+        return response.json({"messages": messages})
+
+    return app
+
+
+def serve(settings: Settings | None = None) -> None:
+    settings = settings or load_settings()
+    app = create_app(settings)
+    app.run(host=settings.host, port=settings.port, single_process=True, access_log=False, motd=False)

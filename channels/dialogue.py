@@ -1,0 +1,63 @@
+"""Client for the Rasa server's REST channel: one user message in, every bot message out.
+
+All channel adapters talk to the dialogue through this one class, so the protocol details (the
+REST webhook, time-outs, the optional auth token) live in one place.
+
+Example::
+
+    client = DialogueClient("http://127.0.0.1:5005")
+    messages = await client.send("wx-oABC", "身份证到期了怎么换", metadata={"channel": "wechat"})
+    # [{"recipient_id": "wx-oABC", "text": "…", "buttons": [...]}, {"custom": {...}}]
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from daofu.errors import DaofuError
+
+log = logging.getLogger(__name__)
+
+BotMessage = dict[str, Any]
+
+
+class DialogueUnavailable(DaofuError):
+    """Rasa did not answer (down, starting, or too slow)."""
+
+
+class DialogueClient:
+    def __init__(self, base_url: str, timeout: float = 30.0, token: str = "") -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._client = httpx.AsyncClient(timeout=timeout)
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
+        if not sender:
+            raise ValueError("sender must be a non-empty conversation id")
+        params = {"token": self.token} if self.token else None
+        payload = {"sender": sender, "message": text, "metadata": metadata or {}}
+        try:
+            response = await self._client.post(
+                f"{self.base_url}/webhooks/rest/webhook", json=payload, params=params
+            )
+        except httpx.TimeoutException:
+            raise DialogueUnavailable(f"the dialogue server at {self.base_url} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise DialogueUnavailable(f"the dialogue server at {self.base_url} is unreachable ({exc})") from None
+        if response.status_code != 200:
+            raise DialogueUnavailable(f"the dialogue server answered HTTP {response.status_code}")
+        messages = response.json()
+        return messages if isinstance(messages, list) else []
+
+    async def healthy(self) -> bool:
+        try:
+            response = await self._client.get(f"{self.base_url}/", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def close(self) -> None:
+        await self._client.aclose()
