@@ -6,13 +6,19 @@ Routes (each channel adds its own in its module):
 * ``POST /webhook`` — Rasa's custom actions (:mod:`channels.action_endpoint`);
 * ``POST /api/chat`` — the plain text channel: ``{"sender", "message"}`` in, the bot's messages out.
 
+Each channel lives in its own module with an ``install(app, settings)`` function that adds its
+routes; :data:`CHANNEL_MODULES` lists them. Shared services hang off ``app.ctx``: ``settings``,
+``dialogue`` (:class:`~channels.dialogue.DialogueClient`).
+
 The app runs in a single process (``single_process=True``): the search index and the embedding
 model are loaded once, and no worker is forked after torch has started threads.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 
 from sanic import Request, Sanic, response
 from sanic.exceptions import BadRequest
@@ -26,6 +32,15 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 
+# Modules that add routes through ``install(app, settings)``; one per channel or API.
+CHANNEL_MODULES = (
+    "channels.search_api",
+    "channels.forms",
+    "channels.widget",
+    "channels.wechat",
+    "channels.agent",
+)
+
 
 def create_app(settings: Settings | None = None, name: str = "daofu") -> Sanic:
     settings = settings or load_settings()
@@ -36,8 +51,6 @@ def create_app(settings: Settings | None = None, name: str = "daofu") -> Sanic:
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
-        import os
-
         app.ctx.dialogue = DialogueClient(settings.rasa_url, token=os.environ.get("DAOFU_RASA_TOKEN", ""))
 
     @app.after_server_stop
@@ -71,6 +84,14 @@ def create_app(settings: Settings | None = None, name: str = "daofu") -> Sanic:
             return response.json({"error": str(exc)}, status=503)
         return response.json({"messages": messages})
 
+    for module_name in CHANNEL_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.install(app, settings)
     return app
 
 

@@ -53,19 +53,20 @@ def say(message: str) -> None:
 
 
 def find_python(version: str) -> Path:
-    """Return an interpreter for ``version`` ("3.10"), looking on PATH, then under pyenv."""
+    """Return an interpreter for ``version`` ("3.10"): PATH first, then pyenv, then system dirs."""
     candidates: list[str] = []
     on_path = shutil.which(f"python{version}")
     if on_path:
         candidates.append(on_path)
     pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
     candidates += sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"), reverse=True)
-    candidates.append(f"/usr/bin/python{version}")
+    fallback_dirs = os.environ.get("DAOFU_PYTHON_FALLBACK_DIRS", "/usr/bin:/usr/local/bin")
+    candidates += [f"{directory}/python{version}" for directory in fallback_dirs.split(":") if directory]
     for candidate in candidates:
         if _python_version(candidate) == version:
             return Path(candidate)
     raise BootstrapError(
-        f"Python {version} was not found on PATH or under pyenv; install it "
+        f"Python {version} was not found on PATH, under pyenv or in {fallback_dirs}; install it "
         f"(Debian: `apt install python{version} python{version}-venv`, or `pyenv install {version}`) "
         "and run this command again"
     )
@@ -121,7 +122,8 @@ def ensure_venv(venv: Path, python: Path, requirements: Path, editable: bool = F
     pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
     _run(pip + ["install", "-q", "-r", str(requirements)], f"installing {requirements.name} into {venv.name}")
     if editable:
-        _run(pip + ["install", "-q", "--no-deps", "--no-build-isolation", "-e", "."], f"installing the project into {venv.name}")
+        project = pip + ["install", "-q", "--no-deps", "--no-build-isolation", "-e", "."]
+        _run(project, f"installing the project into {venv.name}")
     stamp.write_text(wanted + "\n")
     say(f"{venv.name}: ready in {time.monotonic() - started:.0f} s")
 

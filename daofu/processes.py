@@ -199,7 +199,8 @@ def wait_until_healthy(processes: list[ManagedProcess], timeout: float) -> None:
                 pending.remove(process)
         if pending and time.monotonic() > deadline:
             names = ", ".join(p.name for p in pending)
-            raise ServerStartError(f"{names} did not become healthy within {timeout:.0f} s (logs in {processes[0].log_path.parent})")
+            logs = processes[0].log_path.parent
+            raise ServerStartError(f"{names} did not become healthy within {timeout:.0f} s (logs in {logs})")
         if pending:
             time.sleep(0.5)
 

