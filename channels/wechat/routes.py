@@ -1,0 +1,160 @@
+"""``/wechat``: the official account's server URL (服务器地址).
+
+* ``GET`` is WeChat's URL check: echo ``echostr`` when ``signature`` signs ``timestamp`` and ``nonce``.
+* ``POST`` is a user message, plain or encrypted (``encrypt_type=aes`` with ``msg_signature``).
+
+The signature is checked before the body is even parsed: a forged request gets 403 and never
+reaches the dialogue. Malformed bodies get 400 with a one-line reason; nothing answers with a
+traceback. The reply is sent within the deadline or replaced by "success" (see
+:mod:`channels.wechat.channel`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+from sanic import Blueprint, Request, response
+from sanic.response import HTTPResponse
+
+from channels.wechat.channel import WeChatChannel, short_hash
+from channels.wechat.config import WeChatSettings
+from channels.wechat.crypto import (
+    DecryptError,
+    InvalidAppId,
+    InvalidSignature,
+    MessageCrypto,
+    verify_signature,
+)
+from channels.wechat.messages import (
+    MAX_BODY_BYTES,
+    MessageFormatError,
+    encrypted_xml,
+    parse_fields,
+    parse_message,
+    reply_xml,
+)
+
+log = logging.getLogger(__name__)
+
+TEST_DEADLINE_HEADER = "X-Daofu-Test-Reply-Deadline"
+
+
+@dataclass
+class WeChatRuntime:
+    """What the routes need; ``settings`` is ``None`` (with ``problem`` saying why) when unconfigured."""
+
+    settings: WeChatSettings | None
+    problem: str = ""
+    crypto: MessageCrypto | None = None
+    channel: WeChatChannel | None = None
+
+
+def _plain(text: str, status: int = 200) -> HTTPResponse:
+    return response.text(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _unavailable(runtime: WeChatRuntime) -> HTTPResponse | None:
+    if runtime.settings is None:
+        return _plain(f"the WeChat channel is not configured: {runtime.problem}", status=503)
+    if runtime.channel is None:
+        return _plain("the WeChat channel is starting; try again shortly", status=503)
+    return None
+
+
+def _signature_params(request: Request) -> tuple[str, str, str]:
+    return (
+        request.args.get("signature", ""),
+        request.args.get("timestamp", ""),
+        request.args.get("nonce", ""),
+    )
+
+
+def _deadline(request: Request, settings: WeChatSettings) -> float:
+    if settings.test_hooks:
+        raw = request.headers.get(TEST_DEADLINE_HEADER, "")
+        try:
+            return max(float(raw), 0.0) if raw else settings.reply_deadline
+        except ValueError:
+            return settings.reply_deadline
+    return settings.reply_deadline
+
+
+def wechat_blueprint(runtime: WeChatRuntime) -> Blueprint:
+    blueprint = Blueprint("wechat")
+
+    @blueprint.get("/wechat")
+    async def verify_url(request: Request) -> HTTPResponse:
+        unavailable = _unavailable(runtime)
+        if unavailable is not None:
+            return unavailable
+        assert runtime.settings is not None
+        signature, timestamp, nonce = _signature_params(request)
+        try:
+            verify_signature(runtime.settings.token, signature, timestamp, nonce)
+        except InvalidSignature:
+            log.warning("wechat URL check with an invalid signature from %s", request.remote_addr or request.ip)
+            return _plain("invalid signature", status=403)
+        return _plain(request.args.get("echostr", ""))
+
+    @blueprint.post("/wechat")
+    async def receive(request: Request) -> HTTPResponse:
+        started = time.monotonic()
+        unavailable = _unavailable(runtime)
+        if unavailable is not None:
+            return unavailable
+        settings, channel = runtime.settings, runtime.channel
+        assert settings is not None and channel is not None
+        signature, timestamp, nonce = _signature_params(request)
+        try:
+            verify_signature(settings.token, signature, timestamp, nonce)
+        except InvalidSignature:
+            log.warning("wechat message with an invalid signature from %s", request.remote_addr or request.ip)
+            return _plain("invalid signature", status=403)
+        if len(request.body) > MAX_BODY_BYTES:
+            return _plain(f"the message is larger than {MAX_BODY_BYTES // 1024} KB", status=413)
+
+        encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
+        try:
+            fields = parse_fields(request.body)
+            if encrypted:
+                if runtime.crypto is None:
+                    log.error("wechat sent an encrypted message but DAOFU_WECHAT_AES_KEY is not set")
+                    return _plain("encrypted messages need DAOFU_WECHAT_AES_KEY, which is not set", status=503)
+                if not fields.get("Encrypt"):
+                    raise MessageFormatError("an encrypted message lacks Encrypt")
+                xml = runtime.crypto.decrypt_message(
+                    fields["Encrypt"], request.args.get("msg_signature", ""), timestamp, nonce
+                )
+                fields = parse_fields(xml.encode("utf-8"))
+            message = parse_message(fields)
+        except InvalidSignature:
+            log.warning("wechat message with an invalid msg_signature from %s", request.remote_addr or request.ip)
+            return _plain("invalid msg_signature", status=403)
+        except InvalidAppId:
+            log.warning("wechat message encrypted for another AppID")
+            return _plain("the message was encrypted for another AppID", status=403)
+        except (DecryptError, MessageFormatError) as exc:
+            log.warning("wechat message rejected: %s", exc)
+            return _plain(f"bad WeChat message: {exc}", status=400)
+
+        wait = _deadline(request, settings) - (time.monotonic() - started)
+        try:
+            outgoing = await channel.answer(message, wait)
+        except RedisError as exc:
+            log.error("wechat message not answered: Redis is unavailable (%s)", exc)
+            return _plain("the WeChat channel's shared store (Redis) is unavailable", status=503)
+        if outgoing is None:
+            return _plain("success")
+        xml = reply_xml(outgoing, to_user=message.from_user, from_user=message.to_user, create_time=int(time.time()))
+        if encrypted and runtime.crypto is not None:
+            envelope = runtime.crypto.encrypt_reply(xml, str(int(time.time())), nonce)
+            xml = encrypted_xml(envelope.encrypt, envelope.signature, envelope.timestamp, envelope.nonce)
+        log.info(
+            "wechat %s: passive reply sent after %.2f s", short_hash(message.dedupe_key), time.monotonic() - started
+        )
+        return response.text(xml, content_type="application/xml; charset=utf-8")
+
+    return blueprint
