@@ -122,8 +122,11 @@ class BuildReport:
             f"{len(self.rehoming.merged)} merged as duplicates, "
             + ", ".join(f"{count} dropped ({reason})" for reason, count in sorted(dropped.items())),
             f"village/community stations: {self.full_stations} full"
-            + (f" + 1 offering {self.partial_station_matters} of {len(self.village_matters)} matters"
-               if self.partial_station_matters else "")
+            + (
+                f" + 1 offering {self.partial_station_matters} of {len(self.village_matters)} matters"
+                if self.partial_station_matters
+                else ""
+            )
             + f" for {len(self.village_matters)} 村社-level matters",
             "guides by level: " + ", ".join(f"{level} {count}" for level, count in self.guides_by_level.items()),
             f"guides: {self.total_guides} in {self.total_regions} regions",

@@ -83,9 +83,17 @@ class RegionRecord:
     name: str
     level: str
     parent: str | None
+    aliases: tuple[str, ...] = ()  # short names people use: 鄞州, 高新区
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": "region", "code": self.code, "name": self.name, "level": self.level, "parent": self.parent}
+        return {
+            "kind": "region",
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "parent": self.parent,
+            "aliases": list(self.aliases),
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,7 +102,7 @@ def load_regions(data_dir: Path) -> list[NingboRegion]:
     for row in _read_csv(data_dir / "ningbo_areas.csv", ("code", "name", "cityCode")):
         if row["cityCode"] != CITY_CODE:
             raise BuildInputError(f"ningbo_areas.csv: {row['name']} is not in Ningbo (cityCode {row['cityCode']})")
-        record = RegionRecord(row["code"], row["name"], "区县", CITY_CODE)
+        record = RegionRecord(row["code"], row["name"], "区县", CITY_CODE, (district_short(row["name"]),))
         districts.append(NingboRegion(record, district_short(row["name"]), row["code"]))
     if len(districts) != 10:
         raise BuildInputError(f"ningbo_areas.csv lists {len(districts)} districts; Ningbo has 10")
@@ -112,7 +112,7 @@ def load_regions(data_dir: Path) -> list[NingboRegion]:
     for code, name, short, parent in DEVELOPMENT_ZONES:
         if parent not in district_codes:
             raise BuildInputError(f"development zone {name}: parent district {parent} is not in ningbo_areas.csv")
-        regions.append(NingboRegion(RegionRecord(code, name, "开发园区", parent), short, parent))
+        regions.append(NingboRegion(RegionRecord(code, name, "开发园区", parent, (short,)), short, parent))
 
     towns = []
     for row in _read_csv(data_dir / "ningbo_streets.csv", ("code", "name", "areaCode")):
