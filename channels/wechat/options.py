@@ -24,6 +24,7 @@ from channels.wechat.rendering import Option
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CHOICE = re.compile(r"^(?:第|选|选择|选第)?([0-9]{1,2}|[零〇一二两三四五六七八九十]{1,3})(?:个|项|条|号|种)?$")
+_SPLIT_NUMBER = re.compile(r"\d\s+\d")
 _EDGE_PUNCTUATION = " \t\r\n.,!?;:。，！？；：、~～"
 
 
@@ -42,8 +43,10 @@ def _chinese_number(text: str) -> int | None:
 
 def parse_choice(text: str) -> int | None:
     """The 1-based number a reply stands for ("1", "２", "第一个", "选3"), or ``None``."""
-    normalized = unicodedata.normalize("NFKC", text).strip(_EDGE_PUNCTUATION).replace(" ", "")
-    match = _CHOICE.match(normalized)
+    normalized = unicodedata.normalize("NFKC", text).strip(_EDGE_PUNCTUATION)
+    if _SPLIT_NUMBER.search(normalized):  # "1 2" is not 12
+        return None
+    match = _CHOICE.match(re.sub(r"\s+", "", normalized))
     if not match:
         return None
     number = _chinese_number(match.group(1))
