@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from knowledge import rehoming as rehoming_module
 from knowledge.departments import address_for, department_for, hours_for, phone_for
 from knowledge.errors import BuildInputError
 from knowledge.records import (
@@ -138,7 +139,8 @@ class BuildReport:
         out = ["# Demo catalogue build report", ""]
         out += ["## Inputs (sha256)"] + [f"- {name}: {sha}" for name, sha in self.inputs.items()] + [""]
         out += ["## Summary"] + [f"- {line}" for line in self.summary_lines()] + [""]
-        out += ["## Rules", (__doc__ or "").strip(), ""]
+        out += ["## Expansion rules", (__doc__ or "").strip(), ""]
+        out += ["## Re-homing rules", (rehoming_module.__doc__ or "").strip(), ""]
         out += ["## Guides per district/county (with its towns, stations and zones)"]
         out += [f"- {name}: {count}" for name, count in self.guides_by_district.items()] + [""]
         out += ["## Guides by source"] + [f"- {k}: {v}" for k, v in self.guides_by_source.items()] + [""]
