@@ -78,6 +78,14 @@ class _BackgroundTasks:
                 await task
 
 
+async def _deliver_late(key: str, late: Late, answer: Outgoing | None) -> None:
+    try:
+        await late(answer)
+    except Exception:
+        # ``late`` reports the expected failures itself; this is a bug, logged with its traceback.
+        log.exception("wechat turn %s: delivering the late answer failed", key)
+
+
 async def _produce_safely(key: str, produce: Produce) -> Outgoing | None:
     try:
         return await produce()
@@ -143,7 +151,7 @@ class MemoryTurnStore:
             entry.state = ANSWERED
         entry.future.set_result(answer)
         if entry.state == PUSHING:
-            await late(answer)
+            await _deliver_late(key, late, answer)
 
     async def close(self) -> None:
         await self._tasks.drain()
@@ -243,7 +251,7 @@ class RedisTurnStore:
             if not finished.done():
                 finished.set_result(None)
             if verdict == "push":
-                await late(answer)
+                await _deliver_late(key, late, answer)
         finally:
             self._local.pop(key, None)
             if not finished.done():
