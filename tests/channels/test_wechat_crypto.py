@@ -6,6 +6,7 @@ import base64
 import os
 
 import pytest
+from wechatpy import parse_message as wechatpy_parse
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
@@ -22,7 +23,7 @@ from channels.wechat.crypto import (
     sign,
     verify_signature,
 )
-from channels.wechat.messages import encrypted_xml, parse_fields
+from channels.wechat.messages import TextOut, encrypted_xml, parse_fields, reply_xml
 
 TOKEN = "daofu-test-token"
 APPID = "wx0123456789abcdef"
@@ -150,3 +151,11 @@ def test_pkcs7_rejects_bad_padding(data):
 def test_a_bad_encoding_aes_key_is_refused_up_front(key):
     with pytest.raises(WeChatCryptoError):
         MessageCrypto(TOKEN, key, APPID)
+
+
+def test_an_encrypted_reply_with_markup_round_trips_through_wechatpy(ours, theirs):
+    content = "材料]]>清单 <身份证> & 户口簿"
+    envelope = ours.encrypt_reply(reply_xml(TextOut(content), "oUser1", "gh_daofu", 1700000000), "1700000003", "n3")
+    xml = encrypted_xml(envelope.encrypt, envelope.signature, envelope.timestamp, envelope.nonce)
+    reply = wechatpy_parse(theirs.decrypt_message(xml, envelope.signature, envelope.timestamp, envelope.nonce))
+    assert reply.content == content

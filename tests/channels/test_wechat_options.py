@@ -18,7 +18,7 @@ OPTIONS = tuple(Option(f"选项{n}", f'/choose_option{{"n":{n}}}') for n in rang
     [
         ("1", 1), (" 2 ", 2), ("２", 2), ("①", 1), ("第一个", 1), ("第2个", 2), ("第３项", 3), ("选3", 3),
         ("三", 3), ("第十个", 10), ("十一", 11), ("第十二条", 12), ("二十", 20), ("1。", 1), ("2!", 2),
-        ("两个", 2), ("12", 12),
+        ("两个", 2), ("12", 12), ("第 1 个", 1),
     ],
 )
 def test_choices_are_understood(text, number):
@@ -26,7 +26,7 @@ def test_choices_are_understood(text, number):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "0", "零", "第零个", "100", "1 2", "一二", "身份证", "我选第一个吧", "十十", "1a", "2023年"]
+    "text", ["", "0", "零", "第零个", "100", "1 2", "一二", "身份证", "我选第一个吧", "十十", "1a", "2023年", "1️⃣"]
 )
 def test_other_texts_are_not_choices(text):
     assert parse_choice(text) is None
