@@ -122,7 +122,7 @@ def _ensure(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from knowledge.importer import import_catalog
 
-    engine = _engine(create_directory=not args.dry_run)
+    engine = _engine(create_directory=False)  # the importer creates it once the file is valid
     try:
         result = import_catalog(
             args.file, engine, prune=args.prune, dry_run=args.dry_run, progress=True, display_name=str(args.file)

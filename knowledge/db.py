@@ -66,7 +66,13 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the catalogue tables that are missing; existing tables are left as they are."""
+    """Create the catalogue tables that are missing; existing tables are left as they are.
+
+    For a SQLite file, its directory is created first.
+    """
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     Base.metadata.create_all(engine)
 
 

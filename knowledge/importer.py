@@ -20,6 +20,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -97,10 +98,18 @@ class ImportResult:
         )
 
     def summary_lines(self) -> list[str]:
-        verb = "would " if self.dry_run else ""
+        if self.dry_run:
+            counts = (
+                f"guides {len(self.added)} to add, {len(self.changed)} to change, {len(self.removed)} to remove, "
+                f"{len(self.unchanged)} unchanged"
+            )
+        else:
+            counts = (
+                f"guides {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+                f"{len(self.unchanged)} unchanged"
+            )
         lines = [
-            f"{self.source}: guides {len(self.added)} {verb}added, {len(self.changed)} {verb}changed, "
-            f"{len(self.removed)} {verb}removed, {len(self.unchanged)} unchanged",
+            f"{self.source}: {counts}",
             f"matters {len(self.matters_added)} added, {len(self.matters_changed)} changed, "
             f"{len(self.matters_removed)} removed; {len(self.matters_affected)} with changed searchable content; "
             f"regions {len(self.regions_added)} added, {len(self.regions_changed)} changed, "
@@ -260,7 +269,8 @@ def import_catalog(
         create_schema(engine)
         schema_exists = True
 
-    transaction = engine.connect() if dry_run else engine.begin()
+    # A dry run only reads (and must not create a SQLite file that is not there).
+    transaction: Any = engine.begin() if not dry_run else engine.connect() if schema_exists else nullcontext(None)
     with transaction as connection:
         existing = _load_existing(connection) if schema_exists else _Existing()
         g_added, g_changed, g_unchanged, g_absent = _diff(guide_sha, {k: v[0] for k, v in existing.guides.items()})

@@ -458,7 +458,7 @@ def read_catalog(path: Path, *, display_name: str | None = None, progress: bool 
                 if (number == len(lines) and not ends_with_newline)
                 else ""
             )
-            problems.add(number, "", f"invalid JSON: {exc.msg} at column {exc.colno}{hint}")
+            problems.add(number, "", f"invalid JSON: {exc.msg} (column {exc.colno}){hint}")
             first_record = False
             continue
         except ValueError as exc:
