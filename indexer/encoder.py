@@ -21,7 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.model import QUERY_ENCODER_ONNX, QUERY_PROMPT, ModelManifest, ModelSetupError, load_model
+from indexer.model import (
+    DOCUMENT_PROMPT,
+    QUERY_ENCODER_ONNX,
+    QUERY_PROMPT,
+    ModelManifest,
+    ModelSetupError,
+    load_model,
+)
+
+PROMPTS = {"query": QUERY_PROMPT, "passage": DOCUMENT_PROMPT}
 
 MAX_TOKENS = 512
 
@@ -62,21 +71,30 @@ class QueryEncoder:
         return self.manifest.dimension
 
     def encode(self, text: str) -> np.ndarray:
+        """The question's vector (``query: `` prompt)."""
         with self._lock:
             cached = self._cache.get(text)
             if cached is not None:
                 self._cache.move_to_end(text)
                 return cached
-        encoding = self._tokenizer.encode(QUERY_PROMPT + text)
-        ids = np.asarray([encoding.ids], dtype=np.int64)
-        mask = np.ones_like(ids)
-        (vector,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-        vector = vector.astype(np.float32)
+        vector = self.encode_with_prompt(text, QUERY_PROMPT)
         with self._lock:
             self._cache[text] = vector
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return vector
+
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def encode_with_prompt(self, text: str, prompt: str) -> np.ndarray:
+        encoding = self._tokenizer.encode(prompt + text)
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        mask = np.ones_like(ids)
+        (vector,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return vector.astype(np.float32)
 
 
 class DocumentEncoder:
@@ -85,12 +103,18 @@ class DocumentEncoder:
     def __init__(self, model_dir: Path) -> None:
         self._model = load_model(model_dir)
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = True) -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str], kind: str = "passage", batch_size: int = 32, progress: bool = True
+    ) -> np.ndarray:
+        """Vectors for ``texts`` with the ``passage: `` or ``query: `` prompt (``kind``)."""
+        if kind not in PROMPTS:
+            raise ValueError(f"kind must be one of {sorted(PROMPTS)}, got {kind!r}")
         if not texts:
             return np.zeros((0, self._model.get_sentence_embedding_dimension() or 384), dtype=np.float32)
         # Sorting by length keeps padding (wasted work) per batch small; order is restored after.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = self._model.encode_document(
+        encode = self._model.encode_document if kind == "passage" else self._model.encode_query
+        vectors = encode(
             [texts[i] for i in order],
             batch_size=batch_size,
             normalize_embeddings=True,

@@ -1,0 +1,305 @@
+"""Hybrid search over all guides: which matter, then which guide for the asker's region.
+
+For a question, each matter gets four signals:
+
+* ``passage`` — cosine between the question (e5 ``query:``) and the matter's description
+  (``passage:``);
+* ``question`` — best cosine between the question and the matter's own question-like texts
+  (name, aliases, FAQ questions, all embedded as ``query:``: question-to-question similarity);
+* ``lexical`` — BM25 over jieba tokens of the question plus the official words its colloquial
+  words stand for (:mod:`indexer.text`);
+* ``high_frequency`` — the city's high-frequency matters are what most people ask about.
+
+The cosines of one model sit in a narrow band, so each is taken relative to the best matter for
+this question and divided by a temperature; BM25 is divided by the best BM25 score. The weighted
+sum ranks matters. The weights were tuned on the development questions
+(``daofu eval retrieval``) and live in :class:`FusionWeights`, not in the ranking code.
+
+"No match" is decided on absolute evidence, not on the relative score: a question whose best
+question-to-question cosine is low is about nothing in the catalogue.
+
+Each ranked matter is then shown as one guide: the guide of the asker's place (a town's own
+guide, else its district's, else the city's). When the matter is implemented per district and
+no place is known, the hit says so (``needs_region``) and the dialogue asks.
+
+Example::
+
+    searcher = Searcher.load(load_settings())
+    result = searcher.search("住在南门街道，孩子上小学怎么报名")
+    result.hits[0].name, result.hits[0].region          # ('小学一年级新生入学报名', '海曙区')
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from daofu.config import Settings
+from indexer.documents import GuideEntry
+from indexer.encoder import QueryEncoder
+from indexer.regions import CITY, DISTRICT, TOWN, ZONE, Place, RegionResolver
+from indexer.store import IndexData, dictionary_path, load_index
+from indexer.text import TextAnalyzer, normalize
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500
+MAX_TOP_K = 50
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How the signals combine; see the module docstring. Tuned with ``daofu eval retrieval``."""
+
+    passage: float = 0.5
+    passage_temperature: float = 0.05
+    question: float = 0.25
+    question_temperature: float = 0.1
+    lexical: float = 0.25
+    high_frequency: float = 0.4
+    # No match when the best question-to-question cosine is below this.
+    min_question_similarity: float = 0.903
+    # Which signals rank: "hybrid", or one alone as a baseline ("lexical", "dense").
+    mode: str = "hybrid"
+    # The lexical baseline's own no-match rule: best BM25 score below this.
+    min_lexical_score: float = 12.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("hybrid", "lexical", "dense"):
+            raise ValueError(f"mode must be hybrid, lexical or dense, got {self.mode!r}")
+        if self.passage_temperature <= 0 or self.question_temperature <= 0:
+            raise ValueError("temperatures must be positive")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    guide_id: str
+    matter_code: str
+    name: str
+    region: str
+    region_code: str
+    department: str
+    score: float
+    why: tuple[str, ...]
+    needs_region: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "guide_id": self.guide_id,
+            "matter_code": self.matter_code,
+            "name": self.name,
+            "region": self.region,
+            "region_code": self.region_code,
+            "department": self.department,
+            "score": round(self.score, 4),
+            "why": list(self.why),
+            "needs_region": self.needs_region,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[SearchHit]
+    no_match: bool
+    place: Place | None
+    place_source: str | None  # "text", "given" or None
+    seconds: float = 0.0
+    signals: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "no_match": self.no_match,
+            "region": self.place.name if self.place else None,
+            "district": self.place.district_name if self.place else None,
+            "region_source": self.place_source,
+            "hits": [hit.to_json() for hit in self.hits],
+        }
+
+
+class UnknownRegionError(ValueError):
+    """A region given explicitly (a button, ``--region``) is not a Ningbo place."""
+
+
+class Searcher:
+    """Answer questions from a loaded index. Thread-safe for concurrent searches."""
+
+    def __init__(
+        self,
+        data: IndexData,
+        analyzer: TextAnalyzer,
+        encoder: QueryEncoder,
+        weights: FusionWeights | None = None,
+    ) -> None:
+        self.data = data
+        self.analyzer = analyzer
+        self.encoder = encoder
+        self.weights = weights or FusionWeights()
+        self.resolver = RegionResolver(data.places)
+        self._high_frequency = np.asarray([m.high_frequency for m in data.matters], dtype=np.float64)
+        self._guides_by_matter: dict[int, dict[str, GuideEntry]] = defaultdict(dict)
+        position = {m.code: i for i, m in enumerate(data.matters)}
+        for guide in data.guides:
+            if guide.matter_code in position:
+                self._guides_by_matter[position[guide.matter_code]][guide.region_code] = guide
+        self._city = next((p for p in data.places if p.level == CITY), None)
+
+    @classmethod
+    def load(cls, settings: Settings, catalog_checksum: str | None = None, weights: FusionWeights | None = None):
+        """Load the index under ``settings.index_dir``; refuses one built from another model.
+
+        ``catalog_checksum`` (when given) must match the index's; the service passes the live
+        catalogue's checksum so that it never answers from a stale index.
+        """
+        from indexer.model import ModelManifest
+
+        started = time.monotonic()
+        model = ModelManifest.read(settings.model_dir)
+        data = load_index(settings.index_dir, catalog_checksum, model.weights_sha256)
+        analyzer = TextAnalyzer(dictionary=dictionary_path(settings.index_dir))
+        encoder = QueryEncoder(settings.model_dir)
+        searcher = cls(data, analyzer, encoder, weights)
+        log.info("search index loaded in %.1f s (%d matters, %d guides)", time.monotonic() - started,
+                 len(data.matters), len(data.guides))
+        return searcher
+
+    # --- public ---------------------------------------------------------------------------
+
+    def search(self, text: str, region: str | None = None, top_k: int = 5) -> SearchResult:
+        """Ranked guides for ``text`` (one per matter), for ``region`` if given, else the place in the text.
+
+        Raises :class:`ValueError` for a ``top_k`` outside 1..50 and :class:`UnknownRegionError` for a
+        ``region`` that names no Ningbo place. Any text is accepted: empty, very long, emoji-only
+        or mixed-script questions get an answer (usually ``no_match``), never an exception.
+        """
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise ValueError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
+        started = time.monotonic()
+        query = normalize(text)[:MAX_QUERY_CHARS]
+        place, source = self._place(query, region)
+        if not _has_content(query):
+            return SearchResult(text, [], True, place, source, time.monotonic() - started)
+        scores, signals, tokens = self._score(query)
+        if self.weights.mode == "lexical":
+            no_match = signals["lexical_best"] < self.weights.min_lexical_score
+        else:
+            no_match = signals["question_best"] < self.weights.min_question_similarity
+        order = np.argsort(-scores)[:top_k]
+        hits = [self._hit(int(m), float(scores[m]), place, tokens) for m in order]
+        return SearchResult(text, hits, no_match, place, source, time.monotonic() - started, signals)
+
+    def guides_for(self, matter_code: str) -> dict[str, GuideEntry]:
+        """Every guide of a matter, by region code."""
+        for position, matter in enumerate(self.data.matters):
+            if matter.code == matter_code:
+                return dict(self._guides_by_matter[position])
+        return {}
+
+    def districts(self) -> list[Place]:
+        return list(self.resolver.districts)
+
+    def resolve_region(self, name: str) -> Place | None:
+        return self.resolver.resolve_name(name)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _place(self, query: str, region: str | None) -> tuple[Place | None, str | None]:
+        if region:
+            place = self.resolver.resolve_name(region)
+            if place is None:
+                raise UnknownRegionError(
+                    f"{region!r} is not a Ningbo district, county, zone or town; "
+                    f"try one of: {', '.join(p.name for p in self.resolver.districts)}"
+                )
+            return place, "given"
+        place = self.resolver.detect(query)
+        return (place, "text") if place else (None, None)
+
+    def _score(self, query: str) -> tuple[np.ndarray, dict[str, float], list[str]]:
+        w = self.weights
+        tokens = self.analyzer.query_tokens(query)
+        lexical = self.data.lexical.scores(tokens)
+        best_lexical = float(lexical.max())
+        signals = {"lexical_best": best_lexical}
+        if w.mode == "lexical":
+            return lexical, signals, tokens
+        vector = self.encoder.encode(query)
+        passage = self.data.passages.matter_scores(vector, depth=len(self.data.matters))
+        question = self.data.questions.matter_scores(vector, depth=min(1024, len(self.data.questions.vectors)))
+        # Matters beyond the question channel's depth get that channel's floor, not -1.
+        reached = question > -1
+        question = np.where(reached, question, question[reached].min() if reached.any() else 0.0)
+        signals.update(passage_best=float(passage.max()), question_best=float(question.max()))
+        scores = (
+            w.passage * (passage - passage.max()) / w.passage_temperature
+            + w.question * (question - question.max()) / w.question_temperature
+        )
+        if w.mode == "hybrid":
+            scores += w.lexical * (lexical / best_lexical if best_lexical > 0 else lexical)
+            scores += w.high_frequency * self._high_frequency
+        return scores, signals, tokens
+
+    def _hit(self, matter: int, score: float, place: Place | None, tokens: list[str]) -> SearchHit:
+        info = self.data.matters[matter]
+        guide, needs_region = self._guide_for_place(matter, place)
+        why = tuple(self.data.lexical.matched_terms(tokens, matter))
+        return SearchHit(
+            guide_id=guide.guide_id,
+            matter_code=info.code,
+            name=info.name,
+            region=guide.region_name,
+            region_code=guide.region_code,
+            department=guide.department,
+            score=score,
+            why=why,
+            needs_region=needs_region,
+        )
+
+    def _guide_for_place(self, matter: int, place: Place | None) -> tuple[GuideEntry, bool]:
+        """The guide a person in ``place`` should use, and whether the district is still unknown."""
+        guides = self._guides_by_matter[matter]
+        city = next((g for g in guides.values() if g.region_level == CITY), None)
+        if place is not None and not place.is_city:
+            if place.code in guides and place.level in (DISTRICT, ZONE, TOWN):
+                return guides[place.code], False
+            district = place.district_code
+            if district and district in guides:
+                return guides[district], False
+            in_district = sorted(
+                (g for g in guides.values() if g.district_code == district and g.region_level in (ZONE, TOWN)),
+                key=lambda g: (g.region_level != ZONE, g.region_code),
+            )
+            if in_district:
+                return in_district[0], False
+            if city is not None:
+                return city, False
+        if city is not None:
+            return city, False
+        districts = sorted((g for g in guides.values() if g.region_level == DISTRICT), key=lambda g: g.region_code)
+        fallback = districts[0] if districts else sorted(guides.values(), key=lambda g: g.region_code)[0]
+        return fallback, True
+
+
+def _has_content(query: str) -> bool:
+    """Whether the question has any letter, digit or Chinese character to search for."""
+    return any(ch.isalnum() for ch in query)
+
+
+def load_searcher(settings: Settings) -> Searcher:
+    """The searcher for the service: checked against the live catalogue's checksum."""
+    from knowledge.db import create_engine_for
+    from knowledge.repository import Catalog
+
+    engine = create_engine_for(settings.database_url)
+    try:
+        checksum = Catalog(engine, settings).catalog_checksum()
+    finally:
+        engine.dispose()
+    return Searcher.load(settings, catalog_checksum=checksum)
+
+
