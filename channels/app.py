@@ -20,12 +20,13 @@ import importlib
 import logging
 import os
 
-from sanic import Request, Sanic, response
+from sanic import Request, Sanic
 from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 
 from channels.action_endpoint import action_blueprint, create_executor
 from channels.dialogue import DialogueClient, DialogueUnavailable
+from channels.http import error_response, json_response
 from daofu.config import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, name: str = "daofu") -> Sanic:
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         dialogue_up = await request.app.ctx.dialogue.healthy()
-        return response.json({"status": "ok", "dialogue": "up" if dialogue_up else "down"})
+        return json_response({"status": "ok", "dialogue": "up" if dialogue_up else "down"})
 
     @app.post("/api/chat")
     async def chat(request: Request) -> HTTPResponse:
@@ -69,20 +70,20 @@ def create_app(settings: Settings | None = None, name: str = "daofu") -> Sanic:
         except BadRequest:
             body = None
         if not isinstance(body, dict):
-            return response.json({"error": 'send JSON like {"sender": "u1", "message": "你好"}'}, status=400)
+            return error_response('send JSON like {"sender": "u1", "message": "你好"}', 400)
         sender, message = body.get("sender"), body.get("message")
         if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
-            return response.json({"error": "sender must be a non-empty string of at most 128 characters"}, status=400)
+            return error_response("sender must be a non-empty string of at most 128 characters", 400)
         if not isinstance(message, str):
-            return response.json({"error": "message must be a string"}, status=400)
+            return error_response("message must be a string", 400)
         if len(message) > MAX_MESSAGE_CHARS:
-            return response.json({"error": f"message is longer than {MAX_MESSAGE_CHARS} characters"}, status=413)
+            return error_response(f"message is longer than {MAX_MESSAGE_CHARS} characters", 413)
         try:
             messages = await request.app.ctx.dialogue.send(sender, message, metadata={"channel": "api"})
         except DialogueUnavailable as exc:
             log.warning("chat from %s failed: %s", sender, exc)
-            return response.json({"error": str(exc)}, status=503)
-        return response.json({"messages": messages})
+            return error_response(str(exc), 503)
+        return json_response({"messages": messages})
 
     for module_name in CHANNEL_MODULES:
         try:

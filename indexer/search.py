@@ -247,7 +247,9 @@ class Searcher:
     def _hit(self, matter: int, score: float, place: Place | None, tokens: list[str]) -> SearchHit:
         info = self.data.matters[matter]
         guide, needs_region = self._guide_for_place(matter, place)
-        why = tuple(self.data.lexical.matched_terms(tokens, matter))
+        matched = self.data.lexical.matched_terms(tokens, matter)
+        # Keep the longest forms: 社会保障卡, not also 社会 and 保障.
+        why = tuple(t for t in matched if not any(t != other and t in other for other in matched))
         return SearchHit(
             guide_id=guide.guide_id,
             matter_code=info.code,
