@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 
 from knowledge.catalog import DATA_DIR, TARGET_GUIDES, build_records, catalog_lines
@@ -114,3 +117,15 @@ def test_catalog_is_labelled_demo(demo: DemoBuild, demo_engine) -> None:
     assert header["kind"] == "catalog" and header["demo"] is True
     info = Catalog(demo_engine).info()
     assert info.demo and info.notice and "演示" in info.notice
+
+
+def test_build_does_not_depend_on_the_hash_seed(demo: DemoBuild) -> None:
+    """Another process with another string-hash seed must write the very same bytes."""
+    script = (
+        "import hashlib; from knowledge.catalog import build_records, catalog_lines; "
+        "print(hashlib.sha256(''.join(catalog_lines(build_records()[0])).encode()).hexdigest())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4242"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == demo.outcome.sha256
