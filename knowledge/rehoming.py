@@ -16,7 +16,8 @@ demo catalogue once they read like Ningbo items:
    events…) would mislead in Ningbo and are dropped (:data:`GUANGDONG_ONLY`).
 4. **Wording.** In names, Guangdong's place and institution names become Ningbo's (广东省立中山图书馆
    → 宁波图书馆, 广东省/广州市 → 宁波市); in free text (conditions, legal basis) they become the
-   neutral 本省/本市 so that no Guangdong regulation is passed off as a Zhejiang one.
+   neutral 本省/本市, and Guangdong document numbers (粤…〔2017〕200号) become "（有关规定）", so
+   that no Guangdong regulation is passed off as a Zhejiang one.
 5. **Duplicates.** Items that are the same matter after re-homing (the same name; the portal lists
    many matters once per sub-case or per issuing office) are merged into one; items that duplicate
    one of Ningbo's 400 core matters are dropped in favour of the core matter.
@@ -278,7 +279,16 @@ TEXT_PLACES: tuple[tuple[str, str], ...] = (
     ("广州市", "本市"),
     ("广东", "本省"),
     ("广州", "本市"),
+    ("入粤", "入甬"),
+    ("驻粤", "驻本地"),
+    ("粤港澳", "跨境"),
+    ("粤港", "跨境"),
+    ("粤澳", "跨境"),
 )
+
+# Guangdong document numbers (粤教基函〔2017〕200号, 粤民宗发[2012]45号): a Ningbo guide must not cite
+# them as its own rules, so they become a neutral reference.
+GD_DOCUMENT_NUMBER = re.compile(r"[（(]?粤[\u4e00-\u9fff]{1,8}[〔\[（(【]\d{4}[〕\]）)】]\s*\d+\s*号[）)]?")
 
 UNKNOWN = "无"
 DAYS = re.compile(r"^(\d+)\((工作日|自然日)\)$")
@@ -342,9 +352,10 @@ def rename(name: str) -> str:
 
 def neutral_text(text: str) -> str:
     """Free text with Guangdong's place names replaced by neutral ones (本省/本市)."""
+    text = GD_DOCUMENT_NUMBER.sub("（有关规定）", text)
     for old, new in TEXT_PLACES:
         text = text.replace(old, new)
-    return text.strip()
+    return text.replace("粤", "本省").strip()
 
 
 def _days(raw: str) -> int | None:
