@@ -222,7 +222,7 @@ NO_COUNTERPART: dict[str, str] = {
     "广州市国家安全局": "national security organ; not in the public service catalogue",
 }
 
-# Portal news and pages that are not services.
+# Portal news, pages and dated exhibitions: not services.
 NOT_A_SERVICE = re.compile(
     r"召开|荣获|举行|开幕|开班|圆满|被评为|入选|获.*奖项|在.+举办|举办.*活动|座谈会|呈献|展演|"
     r"概况|馆务介绍|招聘公告|专题$|现代舞团|品牌活动|志愿服务工作|主题活动|年会|党课|被认定为|"
