@@ -107,7 +107,7 @@ class SearchResult:
     hits: list[SearchHit]
     no_match: bool
     place: Place | None
-    place_source: str | None  # "text", "given" or None
+    place_source: str | None  # "text", "given", "context" or None
     seconds: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)
 
@@ -143,10 +143,11 @@ class Searcher:
         self.resolver = RegionResolver(data.places)
         self._high_frequency = np.asarray([m.high_frequency for m in data.matters], dtype=np.float64)
         self._guides_by_matter: dict[int, dict[str, GuideEntry]] = defaultdict(dict)
-        position = {m.code: i for i, m in enumerate(data.matters)}
+        self._matter_position = {m.code: i for i, m in enumerate(data.matters)}
+        self._guide_matter = {g.guide_id: g.matter_code for g in data.guides}
         for guide in data.guides:
-            if guide.matter_code in position:
-                self._guides_by_matter[position[guide.matter_code]][guide.region_code] = guide
+            if guide.matter_code in self._matter_position:
+                self._guides_by_matter[self._matter_position[guide.matter_code]][guide.region_code] = guide
         self._city = next((p for p in data.places if p.level == CITY), None)
 
     @classmethod
@@ -170,8 +171,11 @@ class Searcher:
 
     # --- public ---------------------------------------------------------------------------
 
-    def search(self, text: str, region: str | None = None, top_k: int = 5) -> SearchResult:
-        """Ranked guides for ``text`` (one per matter), for ``region`` if given, else the place in the text.
+    def search(
+        self, text: str, region: str | None = None, top_k: int = 5, default_region: str | None = None
+    ) -> SearchResult:
+        """Ranked guides for ``text`` (one per matter), for ``region`` if given, else the place in the text,
+        else ``default_region`` (where the asker said they were earlier in the conversation).
 
         Raises :class:`ValueError` for a ``top_k`` outside 1..50 and :class:`UnknownRegionError` for a
         ``region`` that names no Ningbo place. Any text is accepted: empty, very long, emoji-only
@@ -182,6 +186,10 @@ class Searcher:
         started = time.monotonic()
         query = normalize(text)[:MAX_QUERY_CHARS]
         place, source = self._place(query, region)
+        if place is None and default_region:
+            place, source = self.resolver.resolve_name(default_region), "context"
+            if place is None:
+                source = None
         if not _has_content(query):
             return SearchResult(text, [], True, place, source, time.monotonic() - started)
         scores, signals, tokens = self._score(query)
@@ -193,12 +201,20 @@ class Searcher:
         hits = [self._hit(int(m), float(scores[m]), place, tokens) for m in order]
         return SearchResult(text, hits, no_match, place, source, time.monotonic() - started, signals)
 
-    def guides_for(self, matter_code: str) -> dict[str, GuideEntry]:
-        """Every guide of a matter, by region code."""
-        for position, matter in enumerate(self.data.matters):
-            if matter.code == matter_code:
-                return dict(self._guides_by_matter[position])
-        return {}
+    def guide_for_place(self, matter_code: str, place: Place | None) -> tuple[GuideEntry, bool] | None:
+        """The guide of ``matter_code`` a person in ``place`` should use, and whether the district
+        is still needed to choose it; None for an unknown matter."""
+        position = self._matter_position.get(matter_code)
+        if position is None:
+            return None
+        return self._guide_for_place(position, place)
+
+    def matter_of_guide(self, guide_id: str) -> str | None:
+        return self._guide_matter.get(guide_id)
+
+    def matter_name(self, matter_code: str) -> str | None:
+        position = self._matter_position.get(matter_code)
+        return None if position is None else self.data.matters[position].name
 
     def districts(self) -> list[Place]:
         return list(self.resolver.districts)
