@@ -111,6 +111,6 @@ def _document(matter: Matter, guides: Iterable[Guide]) -> MatterDocument:
         department=representative.department,
         conditions=representative.conditions,
         faq_questions=tuple(entry.q for entry in matter.faq),
-        high_frequency=bool(getattr(matter, "high_frequency", False)),
+        high_frequency=matter.high_frequency,
         checksum=matter.checksum,
     )

@@ -136,6 +136,11 @@ class RegionResolver:
         normalized = normalize(text)
         return [(m.start(), self._alias_to_place[m.group(0)]) for m in self._pattern.finditer(normalized)]
 
+    def strip_places(self, text: str) -> str:
+        """``text`` with every place name blanked out: what is left says *what*, not *where*."""
+        normalized = normalize(text)
+        return self._pattern.sub(" ", normalized) if self._pattern is not None else normalized
+
     def detect(self, text: str) -> Place | None:
         """The place the asker is in or asks about, or None.
 

@@ -220,6 +220,8 @@ def _core_plans(path: Path) -> list[_MatterPlan]:
                     levels=tuple(raw["levels"]),
                     legal_basis=raw["legal_basis"],
                     faq=tuple(FaqEntry(entry["q"], entry["a"]) for entry in raw["faq"]),
+                    # The core file is, by its own description, the city's high-frequency matters.
+                    high_frequency=True,
                 )
                 plans.append(
                     _MatterPlan(

@@ -74,6 +74,28 @@ def create_schema(engine: Engine) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     Base.metadata.create_all(engine)
+    add_missing_columns(engine)
+
+
+# Columns added after the first release, with the DDL that adds them to an existing table (the
+# same statement works on SQLite and PostgreSQL). Existing rows get the default.
+ADDED_COLUMNS: dict[tuple[str, str], str] = {
+    ("matter", "high_frequency"): "ALTER TABLE matter ADD COLUMN high_frequency BOOLEAN NOT NULL DEFAULT FALSE",
+}
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Bring an older catalogue database up to date without touching its data."""
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    added = []
+    with engine.begin() as connection:
+        for (table, column), ddl in ADDED_COLUMNS.items():
+            if column not in {c["name"] for c in inspector.get_columns(table)}:
+                connection.execute(text(ddl))
+                added.append(f"{table}.{column}")
+    return added
 
 
 def read_meta(connection: Connection) -> dict[str, str]:

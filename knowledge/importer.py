@@ -265,8 +265,8 @@ def import_catalog(
     guide_sha = {gid: content_hash(record.to_json()) for gid, record in records.guides.items()}
 
     schema_exists = has_schema(engine)
-    if not schema_exists and not dry_run:
-        create_schema(engine)
+    if not dry_run:
+        create_schema(engine)  # creates what is missing and adds columns newer than the database
         schema_exists = True
 
     # A dry run only reads (and must not create a SQLite file that is not there).
@@ -407,6 +407,7 @@ def _matter_row(record: MatterRecord, sha: str, checksum: str) -> dict[str, Any]
         "levels": list(record.levels),
         "legal_basis": record.legal_basis,
         "faq": [entry.to_json() for entry in record.faq],
+        "high_frequency": record.high_frequency,
         "content_sha256": sha,
         "checksum": checksum,
     }

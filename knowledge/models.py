@@ -73,6 +73,7 @@ class Matter(Base):
     levels: Mapped[list[str]] = mapped_column(JSON)
     legal_basis: Mapped[str] = mapped_column(Text)
     faq: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    high_frequency: Mapped[bool] = mapped_column(default=False)
     content_sha256: Mapped[str] = mapped_column(String(64))
     checksum: Mapped[str] = mapped_column(String(64))
 

@@ -118,6 +118,8 @@ class MatterRecord:
     levels: tuple[str, ...]
     legal_basis: str
     faq: tuple[FaqEntry, ...]
+    # 高频事项: one of the city's most-requested matters (search gives them a small prior).
+    high_frequency: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -131,6 +133,7 @@ class MatterRecord:
             "levels": list(self.levels),
             "legal_basis": self.legal_basis,
             "faq": [entry.to_json() for entry in self.faq],
+            "high_frequency": self.high_frequency,
         }
 
 

@@ -73,6 +73,7 @@ class Matter:
     legal_basis: str
     faq: tuple[FaqEntry, ...]
     checksum: str
+    high_frequency: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,6 +448,7 @@ def read_matters(connection: Connection) -> dict[str, Matter]:
     columns = (
         MatterRow.code, MatterRow.name, MatterRow.aliases, MatterRow.item_type, MatterRow.service_object,
         MatterRow.theme, MatterRow.levels, MatterRow.legal_basis, MatterRow.faq, MatterRow.checksum,
+        MatterRow.high_frequency,
     )  # fmt: skip
     for row in connection.execute(select(*columns)):
         out[row.code] = Matter(
@@ -460,5 +462,6 @@ def read_matters(connection: Connection) -> dict[str, Matter]:
             legal_basis=row.legal_basis,
             faq=tuple(FaqEntry(entry["q"], entry["a"]) for entry in row.faq),
             checksum=row.checksum,
+            high_frequency=bool(row.high_frequency),
         )
     return out

@@ -29,7 +29,7 @@ from knowledge.catalog import (
     write_catalog,
     write_report,
 )
-from knowledge.db import create_engine_for, has_schema, read_meta
+from knowledge.db import create_engine_for, create_schema, has_schema, read_meta
 from knowledge.importer import ImportResult, import_catalog
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ def catalog_status(settings: Settings, engine: Engine | None = None) -> CatalogS
     try:
         if not has_schema(engine):
             return CatalogStatus(True, "the database has no catalogue yet")
+        create_schema(engine)  # an older database gets the columns added since
         with engine.connect() as connection:
             meta = read_meta(connection)
     finally:

@@ -59,7 +59,9 @@ MATTER_FIELDS = {
     "levels",
     "legal_basis",
     "faq",
+    "high_frequency",
 }
+MATTER_OPTIONAL = {"high_frequency"}
 GUIDE_FIELDS = {
     "kind",
     "id",
@@ -271,7 +273,7 @@ def _region(fields: _Fields) -> RegionRecord | None:
 
 
 def _matter(fields: _Fields) -> MatterRecord | None:
-    fields.check_keys(MATTER_FIELDS)
+    fields.check_keys(MATTER_FIELDS, optional=MATTER_OPTIONAL)
     code = fields.text("code", pattern=MATTER_CODE)
     name = fields.text("name", max_length=200)
     aliases = fields.text_list("aliases")
@@ -280,6 +282,7 @@ def _matter(fields: _Fields) -> MatterRecord | None:
     theme = fields.text("theme", max_length=100)
     levels = fields.text_list("levels", allowed=REGION_LEVELS, non_empty=True)
     legal_basis = fields.text("legal_basis", required=False)
+    high_frequency = fields.boolean("high_frequency") if "high_frequency" in fields.obj else False
     faq: list[FaqEntry] = []
     for entry in fields.objects("faq") or []:
         entry.check_keys(FAQ_FIELDS)
@@ -288,7 +291,7 @@ def _matter(fields: _Fields) -> MatterRecord | None:
             faq.append(FaqEntry(question, answer))
         else:
             fields.ok = False
-    values = (code, name, aliases, item_type, service_object, theme, levels, legal_basis)
+    values = (code, name, aliases, item_type, service_object, theme, levels, legal_basis, high_frequency)
     if not fields.ok or any(value is None for value in values):
         return None
     assert code and name and item_type and theme and aliases is not None and levels and service_object
@@ -302,6 +305,7 @@ def _matter(fields: _Fields) -> MatterRecord | None:
         levels=levels,
         legal_basis=legal_basis or "",
         faq=tuple(faq),
+        high_frequency=bool(high_frequency),
     )
 
 
