@@ -72,6 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("daofu: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``daofu … | head``): stop quietly, as Unix tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except DaofuError as exc:
         print(f"daofu {args.command}: error: {exc}", file=sys.stderr)
         return 1
