@@ -85,15 +85,30 @@ def create_app(settings: Settings | None = None, name: str = "daofu") -> Sanic:
             return error_response(str(exc), 503)
         return json_response({"messages": messages})
 
-    for module_name in CHANNEL_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.install(app, settings)
+    for module_name in enabled_channel_modules():
+        module = importlib.import_module(module_name)
+        install = getattr(module, "install", None)
+        if install is None:
+            raise RuntimeError(f"{module_name} has no install(app, settings) function")
+        install(app, settings)
     return app
+
+
+def enabled_channel_modules() -> list[str]:
+    """All channel modules, or the ones named in ``DAOFU_CHANNELS`` (e.g. ``widget,agent,forms``).
+
+    A deployment that does not run, say, the WeChat account leaves it out and its routes do not
+    exist at all.
+    """
+    raw = os.environ.get("DAOFU_CHANNELS", "").strip()
+    if not raw:
+        return list(CHANNEL_MODULES)
+    wanted = {name.strip() for name in raw.split(",") if name.strip()}
+    known = {module.rsplit(".", 1)[1]: module for module in CHANNEL_MODULES}
+    unknown = wanted - set(known)
+    if unknown:
+        raise ValueError(f"DAOFU_CHANNELS names unknown channels {sorted(unknown)}; known: {sorted(known)}")
+    return [module for name, module in known.items() if name in wanted]
 
 
 def serve(settings: Settings | None = None) -> None:
