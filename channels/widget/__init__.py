@@ -1,0 +1,44 @@
+"""The portal chat widget: one ``<script>`` tag and one init call on any portal page (docs/widget.md).
+
+Modules:
+
+* :mod:`~channels.widget.protocol` — WebSocket frames and sender ids;
+* :mod:`~channels.widget.messages` — bot messages in the one shape the script renders, links checked;
+* :mod:`~channels.widget.history` — the conversation so far, rebuilt from Rasa's tracker;
+* :mod:`~channels.widget.config` — which portal origins may embed the widget;
+* :mod:`~channels.widget.assets` — the script, style and demo page, served with an explicit charset;
+* :mod:`~channels.widget.routes` — the Sanic blueprint;
+* ``static/`` — ``daofu-widget.js`` and ``daofu-widget.css`` (plain JS and CSS, no build step) and
+  the demo portal page served at ``/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from sanic import Sanic
+
+from channels.widget.config import load_widget_settings
+from channels.widget.history import TrackerClient
+from channels.widget.routes import widget_blueprint
+from daofu.config import Settings
+
+log = logging.getLogger(__name__)
+
+__all__ = ["install"]
+
+
+def install(app: Sanic, settings: Settings) -> None:
+    """Add the widget's routes; the tracker client opens and closes with the server."""
+    widget = load_widget_settings()
+    app.blueprint(widget_blueprint(widget))
+
+    @app.before_server_start
+    async def open_tracker(app: Sanic) -> None:
+        app.ctx.widget_tracker = TrackerClient(settings.rasa_url, token=os.environ.get("DAOFU_RASA_TOKEN", ""))
+        log.info("widget on: origins %s", "any" if widget.any_origin else ", ".join(widget.origins))
+
+    @app.after_server_stop
+    async def close_tracker(app: Sanic) -> None:
+        await app.ctx.widget_tracker.close()

@@ -1,0 +1,140 @@
+"""The widget's routes: its script and style, the demo portal page, the WebSocket and the history.
+
+* ``GET /`` — a mock-up of the Ningbo government service portal with the widget embedded (demo);
+* ``GET /widget/daofu-widget.js``, ``/widget/daofu-widget.css`` — what a portal page loads;
+* ``WS /widget/ws?sender=web-…`` — the conversation (frames in :mod:`channels.widget.protocol`);
+* ``GET /widget/history?sender=web-…`` — the conversation so far, from Rasa's tracker.
+
+Nothing of what people write is logged at INFO: only sender ids, counts and outcomes.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+from sanic import Blueprint, Request
+from sanic.exceptions import WebsocketClosed
+from sanic.response import HTTPResponse
+from sanic.server.websockets.impl import WebsocketImplProtocol
+from websockets.exceptions import ConnectionClosed
+
+from channels.dialogue import DialogueUnavailable
+from channels.http import error_response, json_response
+from channels.widget.assets import Asset
+from channels.widget.config import WidgetSettings
+from channels.widget.history import TrackerUnavailable
+from channels.widget.messages import from_rest
+from channels.widget.protocol import (
+    FrameError,
+    Ping,
+    bot_frame,
+    error_frame,
+    parse_frame,
+    pong_frame,
+    typing_frame,
+    valid_sender,
+)
+from knowledge import DEMO_NOTICE
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PUBLIC_FILES = ("daofu-widget.js", "daofu-widget.css", "portal.css")
+DIALOGUE_DOWN = "导服服务暂时不可用，请稍后再试。"
+BAD_SENDER = "会话标识不正确，请刷新页面后重试。"
+# WebSocket close codes in the application range (4000–4999).
+CLOSE_BAD_SENDER = 4400
+CLOSE_FORBIDDEN_ORIGIN = 4403
+
+
+def portal_page() -> Asset:
+    """The demo portal with the catalogue's demo notice filled in (one wording everywhere)."""
+    template = (STATIC_DIR / "portal.html").read_text(encoding="utf-8")
+    page = template.replace("{{demo_notice}}", html.escape(DEMO_NOTICE))
+    return Asset.of(page.encode("utf-8"), "text/html; charset=utf-8")
+
+
+def widget_blueprint(widget: WidgetSettings) -> Blueprint:
+    bp = Blueprint("widget")
+    assets = {name: Asset.read(STATIC_DIR / name) for name in PUBLIC_FILES}
+    portal = portal_page()
+
+    @bp.get("/")
+    async def portal_route(request: Request) -> HTTPResponse:
+        return portal.serve(request)
+
+    @bp.get("/widget/<name:str>")
+    async def asset_route(request: Request, name: str) -> HTTPResponse:
+        asset = assets.get(name)
+        if asset is None:
+            return error_response(f"no widget file {name!r}; the widget is /widget/daofu-widget.js", 404)
+        return asset.serve(request, headers={"Access-Control-Allow-Origin": "*"})
+
+    @bp.get("/widget/history")
+    async def history_route(request: Request) -> HTTPResponse:
+        origin = request.headers.get("origin")
+        cors = widget.cors_headers(origin)
+        if not widget.allows(origin):
+            return error_response("this page's origin may not read widget conversations", 403)
+        sender = request.args.get("sender")
+        if not valid_sender(sender):
+            return json_response(
+                {"error": "sender must be the widget's conversation id: web- and 16 to 64 letters, digits, - or _"},
+                status=400,
+                headers=cors,
+            )
+        try:
+            messages = await request.app.ctx.widget_tracker.history(sender)
+        except TrackerUnavailable as exc:
+            log.warning("widget history for %s unavailable: %s", sender, exc)
+            return json_response(
+                {"error": "the conversation history is unavailable; try again shortly"}, status=503, headers=cors
+            )
+        log.info("widget history for %s: %d messages", sender, len(messages))
+        return json_response({"sender": sender, "messages": messages}, headers=cors)
+
+    @bp.websocket("/widget/ws")
+    async def socket_route(request: Request, ws: WebsocketImplProtocol) -> None:
+        sender = request.args.get("sender")
+        if not widget.allows(request.headers.get("origin")):
+            log.warning("widget connection refused: origin %s is not allowed", request.headers.get("origin"))
+            await ws.close(code=CLOSE_FORBIDDEN_ORIGIN, reason="origin not allowed")
+            return
+        if not valid_sender(sender):
+            await ws.send(error_frame(BAD_SENDER))
+            await ws.close(code=CLOSE_BAD_SENDER, reason="bad sender id")
+            return
+        log.info("widget %s connected", sender)
+        turns = 0
+        try:
+            while True:
+                raw = await ws.recv()
+                if raw is None:
+                    break
+                try:
+                    frame = parse_frame(raw)
+                except FrameError as exc:
+                    await ws.send(error_frame(str(exc)))
+                    continue
+                if isinstance(frame, Ping):
+                    await ws.send(pong_frame())
+                    continue
+                await ws.send(typing_frame())
+                try:
+                    replies = await request.app.ctx.dialogue.send(sender, frame.text, frame.metadata)
+                except DialogueUnavailable as exc:
+                    log.warning("widget %s: dialogue unavailable: %s", sender, exc)
+                    await ws.send(error_frame(DIALOGUE_DOWN))
+                    continue
+                messages = from_rest(replies)
+                turns += 1
+                log.debug("widget %s turn %d: %d bot messages", sender, turns, len(messages))
+                await ws.send(bot_frame(messages))
+        except (ConnectionClosed, WebsocketClosed):
+            pass
+        finally:
+            log.info("widget %s disconnected after %d turns", sender, turns)
+
+    return bp
