@@ -1,0 +1,279 @@
+"""The agent console's routes: the page at ``/agent`` and its JSON API under ``/api/agent``.
+
+Every API route but ``status`` needs ``Authorization: Bearer <token>`` (tokens from
+``DAOFU_AGENT_TOKENS``); without one it answers 401, and 503 when no tokens are configured.
+Lookups (search, guide opened, SMS text, link sent) are written to the lookup log with the
+agent's id; queries and phone numbers are masked first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sanic import Blueprint, Request, response
+from sanic.exceptions import BadRequest
+from sanic.response import HTTPResponse
+
+from bot.records import ConversationRecords
+from channels.agent.config import AgentDirectory
+from channels.agent.lookup_log import LookupLog
+from channels.agent.masking import mask_pii, valid_phone
+from channels.agent.report import ReportError, conversation_counts, parse_month, summarise
+from channels.agent.sms import MAX_SMS_CHARS, sms_text
+from channels.agent.views import guide_json, handoff_json, search_json
+from channels.http import error_response, json_response
+from indexer.search import MAX_TOP_K, Searcher, UnknownRegionError
+from knowledge.errors import CatalogError
+from knowledge.repository import Catalog, Guide
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_TYPES = {"agent.js": "text/javascript; charset=utf-8", "agent.css": "text/css; charset=utf-8"}
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+OPEN_STATES = ("open", "taken")
+AGENT_STATES = ("taken", "closed")
+MAX_QUERY_CHARS = 500
+STATUS_PATH = "/api/agent/status"  # tells the page whether to offer a login; needs no token
+
+
+@dataclass
+class AgentBackend:
+    """What the console reads and writes; the searcher and records load when first needed."""
+
+    directory: AgentDirectory
+    catalog: Catalog
+    searcher: Callable[[], Searcher]
+    records: Callable[[], ConversationRecords]
+    lookups: LookupLog
+
+
+async def _blocking(call: Callable[[], T]) -> T:
+    """Run a database or search call off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(None, call)
+
+
+def _body(request: Request) -> dict[str, Any] | None:
+    try:
+        body = request.json
+    except BadRequest:
+        return None
+    if body is None:
+        return {}
+    return body if isinstance(body, dict) else None
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def page_blueprint() -> Blueprint:
+    bp = Blueprint("agent_page")
+    page = (STATIC_DIR / "agent.html").read_text(encoding="utf-8")
+
+    @bp.get("/agent")
+    async def console(request: Request) -> HTTPResponse:
+        return response.html(page, headers=PAGE_HEADERS)
+
+    @bp.get("/agent/static/<name:str>")
+    async def static(request: Request, name: str) -> HTTPResponse:
+        content_type = STATIC_TYPES.get(name)
+        if content_type is None:
+            return error_response(f"no console file {name!r}", 404)
+        return await response.file(STATIC_DIR / name, mime_type=content_type, headers=PAGE_HEADERS)
+
+    return bp
+
+
+def api_blueprint(backend: AgentBackend) -> Blueprint:
+    bp = Blueprint("agent_api", url_prefix="/api/agent")
+    directory = backend.directory
+
+    @bp.on_request
+    async def authenticate(request: Request) -> HTTPResponse | None:
+        if not directory.configured:
+            return error_response(f"the agent console is not configured: {directory.problem}", 503)
+        if request.path == STATUS_PATH:
+            return None
+        token = _bearer(request)
+        if not token:
+            return json_response(
+                {"error": "send the agent token as 'Authorization: Bearer <token>'"},
+                status=401, headers={"WWW-Authenticate": 'Bearer realm="agent"'},
+            )  # fmt: skip
+        agent_id = directory.agent_for(token)
+        if agent_id is None:
+            log.warning("agent API: refused a request with an unknown token (%s %s)", request.method, request.path)
+            return json_response(
+                {"error": "the agent token is not valid; log in again with the token you were given"},
+                status=401, headers={"WWW-Authenticate": 'Bearer realm="agent", error="invalid_token"'},
+            )  # fmt: skip
+        request.ctx.agent_id = agent_id
+        return None
+
+    async def guide_or_404(guide_id: str) -> Guide | HTTPResponse:
+        try:
+            guide = await _blocking(partial(backend.catalog.guide, guide_id))
+        except CatalogError as exc:
+            log.error("agent API: catalogue unavailable: %s", exc)
+            return error_response("the catalogue is unavailable; try again shortly", 503)
+        if guide is None:
+            return error_response(f"no guide with id {guide_id!r}", 404)
+        return guide
+
+    def query_arg(request: Request) -> str | None:
+        value = request.args.get("q")
+        return value[:MAX_QUERY_CHARS] if value else None
+
+    @bp.get("/status")
+    async def status(request: Request) -> HTTPResponse:
+        return json_response({"configured": True, "agents": len(directory.tokens)})
+
+    @bp.get("/me")
+    async def me(request: Request) -> HTTPResponse:
+        return json_response({"agent_id": request.ctx.agent_id})
+
+    @bp.get("/regions")
+    async def regions(request: Request) -> HTTPResponse:
+        try:
+            places = await _blocking(backend.catalog.regions)
+        except CatalogError as exc:
+            log.error("agent API: catalogue unavailable: %s", exc)
+            return error_response("the catalogue is unavailable; try again shortly", 503)
+        districts = [{"code": p.code, "name": p.name} for p in places if p.level == "区县"]
+        return json_response({"regions": districts})
+
+    @bp.get("/search")
+    async def search(request: Request) -> HTTPResponse:
+        query = request.args.get("q", "").strip()
+        if not query:
+            return error_response("missing parameter q (what the caller wants to do)", 400)
+        if len(query) > MAX_QUERY_CHARS:
+            return error_response(f"q is longer than {MAX_QUERY_CHARS} characters", 400)
+        raw_top = request.args.get("top_k", "10")
+        if not raw_top.isdigit() or not 1 <= int(raw_top) <= MAX_TOP_K:
+            return error_response(f"top_k must be a whole number from 1 to {MAX_TOP_K}", 400)
+        region = request.args.get("region", "").strip() or None
+        try:
+            searcher = await _blocking(backend.searcher)
+            result = await _blocking(partial(searcher.search, query, region=region, top_k=int(raw_top)))
+        except UnknownRegionError as exc:
+            return error_response(str(exc), 400)
+        hits = 0 if result.no_match else len(result.hits)
+        await _blocking(partial(backend.lookups.record, request.ctx.agent_id, "search", query=query, region=region,
+                                hits=hits))  # fmt: skip
+        return json_response(search_json(result))
+
+    @bp.get("/guides/<guide_id:str>")
+    async def guide_detail(request: Request, guide_id: str) -> HTTPResponse:
+        guide = await guide_or_404(guide_id)
+        if isinstance(guide, HTTPResponse):
+            return guide
+        await _blocking(partial(backend.lookups.record, request.ctx.agent_id, "view", query=query_arg(request),
+                                guide_id=guide.id, matter_code=guide.matter.code))  # fmt: skip
+        return json_response(guide_json(guide))
+
+    @bp.get("/guides/<guide_id:str>/sms")
+    async def guide_sms(request: Request, guide_id: str) -> HTTPResponse:
+        guide = await guide_or_404(guide_id)
+        if isinstance(guide, HTTPResponse):
+            return guide
+        text = sms_text(guide)
+        await _blocking(partial(backend.lookups.record, request.ctx.agent_id, "sms", query=query_arg(request),
+                                guide_id=guide.id, matter_code=guide.matter.code))  # fmt: skip
+        return json_response(
+            {"guide_id": guide.id, "text": text, "length": len(text), "limit": MAX_SMS_CHARS, "link": guide.form_url}
+        )
+
+    @bp.post("/guides/<guide_id:str>/send-link")
+    async def send_link(request: Request, guide_id: str) -> HTTPResponse:
+        body = _body(request)
+        if body is None:
+            return error_response('send JSON like {"phone": "13800000000"} (phone is optional)', 400)
+        phone = body.get("phone")
+        if phone is not None and not isinstance(phone, str):
+            return error_response("phone must be a string", 400)
+        phone = (phone or "").strip() or None
+        if phone is not None and not valid_phone(phone):
+            return error_response("phone must be a mobile (11 digits from 13…19) or a landline with area code", 400)
+        query = body.get("q") if isinstance(body.get("q"), str) else None
+        guide = await guide_or_404(guide_id)
+        if isinstance(guide, HTTPResponse):
+            return guide
+        text = sms_text(guide)
+        entry = await _blocking(partial(backend.lookups.record, request.ctx.agent_id, "send_link", query=query,
+                                        guide_id=guide.id, matter_code=guide.matter.code, phone=phone))  # fmt: skip
+        return json_response(
+            {
+                "recorded": True,
+                "id": entry.id,
+                "guide_id": guide.id,
+                "phone": mask_pii(phone) if phone else None,
+                "link": guide.form_url,
+                "sms": text,
+                "note": "演示系统未接入短信网关：已记录发送，未真正发出短信。",
+            }
+        )
+
+    @bp.get("/handoffs")
+    async def handoffs(request: Request) -> HTTPResponse:
+        wanted = request.args.get("status", "active")
+        states = OPEN_STATES if wanted == "active" else (wanted,)
+        if any(state not in ("open", "taken", "closed") for state in states):
+            return error_response("status must be active (open and taken), open, taken or closed", 400)
+        records = await _blocking(backend.records)
+        found = []
+        for state in states:
+            found.extend(await _blocking(partial(records.handoffs, state)))
+        found.sort(key=lambda handoff: (handoff.created_at, handoff.id))
+        return json_response({"status": wanted, "handoffs": [handoff_json(h) for h in found]})
+
+    @bp.post("/handoffs/<handoff_id:int>")
+    async def update_handoff(request: Request, handoff_id: int) -> HTTPResponse:
+        body = _body(request)
+        status = body.get("status") if body else None
+        if status not in AGENT_STATES:
+            return error_response('send JSON like {"status": "taken"} or {"status": "closed"}', 400)
+        records = await _blocking(backend.records)
+        try:
+            handoff = await _blocking(partial(records.update_handoff, handoff_id, status, request.ctx.agent_id))
+        except LookupError:
+            return error_response(f"no hand-off with id {handoff_id}", 404)
+        log.info("agent %s: hand-off %d %s", request.ctx.agent_id, handoff_id, status)
+        return json_response(handoff_json(handoff))
+
+    @bp.get("/report")
+    async def report(request: Request) -> HTTPResponse:
+        try:
+            month = parse_month(request.args.get("month"))
+        except ReportError as exc:
+            return error_response(str(exc), 400)
+        lookups = await _blocking(partial(backend.lookups.between, month.start, month.end))
+        records = await _blocking(backend.records)
+        conversations = await _blocking(partial(conversation_counts, records.engine, month))
+
+        def name_of(guide_id: str) -> str | None:
+            guide = backend.catalog.guide(guide_id)
+            return guide.name if guide else None
+
+        body = await _blocking(partial(summarise, month, lookups, name_of, conversations))
+        return json_response(body)
+
+    return bp

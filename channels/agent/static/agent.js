@@ -1,0 +1,672 @@
+/*
+ * 12345 hotline agent console — plain JavaScript, no dependencies, no build step.
+ *
+ * The token is kept in sessionStorage (this tab only) and sent as "Authorization: Bearer …" with
+ * every API call. All content is put on the page with textContent; links only when http(s).
+ * Keyboard: "/" search, ↑/↓ move in results, Enter open, "c" copy the SMS text, Esc back to results.
+ */
+(function () {
+  "use strict";
+
+  var TOKEN_KEY = "daofu.agentToken";
+  var POLL_MS = 4000;
+
+  var state = {
+    token: null,
+    agent: null,
+    hits: [],
+    selected: -1,
+    guide: null,
+    query: "",
+    pollTimer: null,
+  };
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function httpUrl(value) {
+    if (typeof value !== "string") return null;
+    try {
+      var url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function days(value) {
+    if (typeof value !== "number") return "—";
+    return value === 0 ? "即办（当场办结）" : value + " 个工作日";
+  }
+
+  function readToken() {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function writeToken(token) {
+    try {
+      if (token) sessionStorage.setItem(TOKEN_KEY, token);
+      else sessionStorage.removeItem(TOKEN_KEY);
+    } catch (e) {
+      /* storage disabled: the token lives in memory for this page */
+    }
+  }
+
+  function ApiError(status, message) {
+    this.status = status;
+    this.message = message;
+  }
+
+  /** Call the console API; rejects with ApiError (401 sends the agent back to the login). */
+  function api(method, path, body) {
+    var headers = { Accept: "application/json" };
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    var init = { method: method, headers: headers, credentials: "same-origin" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(
+      function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (data) {
+            if (!response.ok) {
+              if (response.status === 401 && state.agent) logout("登录已失效，请重新登录。");
+              throw new ApiError(response.status, (data && data.error) || "请求失败（HTTP " + response.status + "）");
+            }
+            return data;
+          });
+      },
+      function () {
+        throw new ApiError(0, "无法连接服务，请检查网络后重试。");
+      }
+    );
+  }
+
+  function setStatus(id, text) {
+    $(id).textContent = text || "";
+  }
+
+  // --- views ---------------------------------------------------------------------------------
+
+  function show(view) {
+    ["not-configured", "login", "console", "report"].forEach(function (id) {
+      $(id).hidden = id !== view;
+    });
+    var inside = view === "console" || view === "report";
+    $("who").hidden = !inside;
+    $("report-button").hidden = !inside;
+    $("logout-button").hidden = !inside;
+  }
+
+  function start() {
+    fetch("/api/agent/status", { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          return { status: response.status, data: data };
+        });
+      })
+      .then(function (result) {
+        if (result.status === 503) {
+          $("not-configured-detail").textContent = (result.data && result.data.error) || "";
+          show("not-configured");
+          return;
+        }
+        var saved = readToken();
+        if (saved) {
+          login(saved, true);
+        } else {
+          show("login");
+          $("token").focus();
+        }
+      })
+      .catch(function () {
+        show("login");
+        setStatus("login-error", "无法连接服务，请稍后刷新页面。");
+      });
+  }
+
+  function login(token, silent) {
+    state.token = token;
+    api("GET", "/api/agent/me")
+      .then(function (me) {
+        state.agent = me.agent_id;
+        writeToken(token);
+        $("who").textContent = "坐席：" + me.agent_id;
+        setStatus("login-error", "");
+        show("console");
+        loadRegions();
+        pollHandoffs();
+        $("q").focus();
+      })
+      .catch(function (error) {
+        state.token = null;
+        writeToken(null);
+        show("login");
+        if (!silent || error.status !== 401) {
+          setStatus("login-error", error.status === 401 ? "令牌无效，请核对后重试。" : error.message);
+        }
+        $("token").focus();
+      });
+  }
+
+  function logout(message) {
+    state.token = null;
+    state.agent = null;
+    writeToken(null);
+    if (state.pollTimer) clearTimeout(state.pollTimer);
+    state.pollTimer = null;
+    show("login");
+    setStatus("login-error", message || "");
+    $("token").value = "";
+    $("token").focus();
+  }
+
+  function loadRegions() {
+    api("GET", "/api/agent/regions")
+      .then(function (data) {
+        var select = $("region");
+        while (select.options.length > 1) select.remove(1);
+        (data.regions || []).forEach(function (region) {
+          var option = el("option", "", region.name);
+          option.value = region.name;
+          select.appendChild(option);
+        });
+      })
+      .catch(function () {
+        /* the filter stays "全市"; searching still works */
+      });
+  }
+
+  // --- search --------------------------------------------------------------------------------
+
+  function search() {
+    var q = $("q").value.trim();
+    if (!q) {
+      setStatus("search-status", "请输入来电人想办的事。");
+      return;
+    }
+    var region = $("region").value;
+    state.query = q;
+    setStatus("search-status", "正在查询…");
+    var path = "/api/agent/search?top_k=10&q=" + encodeURIComponent(q) + (region ? "&region=" + encodeURIComponent(region) : "");
+    api("GET", path)
+      .then(function (result) {
+        state.hits = result.hits || [];
+        renderResults(result);
+      })
+      .catch(function (error) {
+        state.hits = [];
+        renderResults(null);
+        setStatus("search-status", error.message);
+      });
+  }
+
+  function renderResults(result) {
+    var list = $("results");
+    list.textContent = "";
+    state.selected = -1;
+    if (!result) return;
+    var status = "找到 " + state.hits.length + " 个事项";
+    if (result.no_match) status = "没有把握的匹配，以下结果仅供参考，请向来电人确认。";
+    if (result.district) status += "（区县：" + result.district + "）";
+    setStatus("search-status", status);
+    state.hits.forEach(function (hit, index) {
+      var item = el("li", "result");
+      item.id = "result-" + index;
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", "false");
+      item.tabIndex = -1;
+      var title = el("span", "result-name", hit.name);
+      item.appendChild(title);
+      var meta = el("span", "result-meta", [hit.region, hit.department].filter(Boolean).join(" · "));
+      item.appendChild(meta);
+      if (hit.needs_region) item.appendChild(el("span", "badge warn", hit.note || "需确认区县"));
+      item.addEventListener("click", function () {
+        select(index, true);
+        openGuide(index);
+      });
+      list.appendChild(item);
+    });
+    if (state.hits.length) select(0, false);
+  }
+
+  function select(index, focus) {
+    var items = $("results").children;
+    if (!items.length) return;
+    index = Math.max(0, Math.min(items.length - 1, index));
+    for (var i = 0; i < items.length; i++) {
+      items[i].setAttribute("aria-selected", i === index ? "true" : "false");
+      items[i].tabIndex = i === index ? 0 : -1;
+    }
+    state.selected = index;
+    if (focus) items[index].focus();
+  }
+
+  // --- guide detail --------------------------------------------------------------------------
+
+  function openGuide(index) {
+    var hit = state.hits[index];
+    if (!hit) return;
+    loadGuide(hit.guide_id, hit.needs_region);
+  }
+
+  function loadGuide(guideId, needsRegion) {
+    var path = "/api/agent/guides/" + encodeURIComponent(guideId) + "?q=" + encodeURIComponent(state.query);
+    setStatus("action-status", "");
+    api("GET", path)
+      .then(function (guide) {
+        state.guide = guide;
+        renderGuide(guide, needsRegion);
+        $("detail").focus();
+      })
+      .catch(function (error) {
+        setStatus("action-status", error.message);
+      });
+  }
+
+  function fact(list, label, value) {
+    list.appendChild(el("dt", "", label));
+    var dd = el("dd", "", value === undefined || value === null || value === "" ? "—" : value);
+    list.appendChild(dd);
+    return dd;
+  }
+
+  function renderGuide(guide, needsRegion) {
+    var body = $("detail-body");
+    body.textContent = "";
+    var head = el("div", "guide-head");
+    head.appendChild(el("h3", "guide-name", guide.name));
+    if (needsRegion) head.appendChild(el("span", "badge warn", "需确认区县"));
+    if (guide.demo) head.appendChild(el("span", "badge demo", "演示数据"));
+    body.appendChild(head);
+    body.appendChild(el("p", "guide-sub", [guide.region, guide.department, guide.guide_id].filter(Boolean).join(" · ")));
+
+    var facts = el("dl", "facts");
+    fact(facts, "承诺时限", days(guide.promised_days));
+    fact(facts, "法定时限", days(guide.legal_days));
+    fact(facts, "收费", guide.fee);
+    fact(facts, "办理地点", guide.address);
+    fact(facts, "办公时间", guide.hours);
+    fact(facts, "咨询电话", guide.phone);
+    var online = guide.online || {};
+    fact(facts, "网上办理", online.web ? "可网上办" : "不支持");
+    fact(facts, "掌上办理", online.mobile ? "浙里办可办" : "不支持");
+    fact(facts, "零跑腿", online.zero_visit ? "是" : "否");
+    fact(facts, "最多跑", typeof online.max_visits === "number" ? online.max_visits + " 次" : "—");
+    var formCell = fact(facts, "申报链接", "");
+    var url = httpUrl(guide.form_url);
+    formCell.textContent = "";
+    if (url) {
+      var link = el("a", "form-link", url);
+      link.href = url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      formCell.appendChild(link);
+    } else {
+      formCell.textContent = "未开通网上申报";
+    }
+    fact(facts, "服务对象", (guide.service_object || []).join("、"));
+    body.appendChild(facts);
+
+    if (guide.conditions) {
+      body.appendChild(el("h4", "", "受理条件"));
+      body.appendChild(el("p", "conditions", guide.conditions));
+    }
+
+    body.appendChild(el("h4", "", "申请材料"));
+    var table = el("table", "materials");
+    var headRow = el("tr");
+    ["材料", "形式", "份数", "必需", "电子证照", "说明"].forEach(function (label) {
+      headRow.appendChild(el("th", "", label));
+    });
+    var thead = el("thead");
+    thead.appendChild(headRow);
+    table.appendChild(thead);
+    var tbody = el("tbody");
+    (guide.materials || []).forEach(function (material) {
+      var row = el("tr");
+      row.appendChild(el("td", "", material.name));
+      row.appendChild(el("td", "", material.form));
+      row.appendChild(el("td", "", material.copies));
+      row.appendChild(el("td", "", material.required ? "必需" : "按情形"));
+      row.appendChild(el("td", "", material.e_license ? "可用" : "—"));
+      row.appendChild(el("td", "", material.note || ""));
+      tbody.appendChild(row);
+    });
+    table.appendChild(tbody);
+    body.appendChild(table);
+
+    if ((guide.steps || []).length) {
+      body.appendChild(el("h4", "", "办理流程"));
+      var steps = el("ol", "steps");
+      guide.steps.forEach(function (step) {
+        steps.appendChild(el("li", "", step));
+      });
+      body.appendChild(steps);
+    }
+    if ((guide.faq || []).length) {
+      body.appendChild(el("h4", "", "常见问题"));
+      var faq = el("dl", "faq");
+      guide.faq.forEach(function (entry) {
+        faq.appendChild(el("dt", "", entry.q));
+        faq.appendChild(el("dd", "", entry.a));
+      });
+      body.appendChild(faq);
+    }
+    if (guide.demo_notice) body.appendChild(el("p", "demo-notice", guide.demo_notice));
+
+    $("detail-empty").hidden = true;
+    body.hidden = false;
+    $("detail-actions").hidden = false;
+    $("sms-box").hidden = true;
+    $("detail").scrollTop = 0;
+  }
+
+  // --- SMS and links -------------------------------------------------------------------------
+
+  function copyText(text) {
+    var textarea = $("sms-text");
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () {
+        return legacyCopy(textarea);
+      });
+    }
+    return Promise.resolve(legacyCopy(textarea));
+  }
+
+  function legacyCopy(textarea) {
+    textarea.focus();
+    textarea.select();
+    try {
+      if (!document.execCommand("copy")) throw new Error("copy refused");
+    } catch (e) {
+      throw new Error("浏览器不允许自动复制，请手动复制短信内容。");
+    }
+  }
+
+  function copySms() {
+    if (!state.guide) return;
+    var guideId = state.guide.guide_id;
+    api("GET", "/api/agent/guides/" + encodeURIComponent(guideId) + "/sms?q=" + encodeURIComponent(state.query))
+      .then(function (sms) {
+        $("sms-text").value = sms.text;
+        $("sms-count").textContent = sms.length + " / " + sms.limit + " 字";
+        $("sms-box").hidden = false;
+        return copyText(sms.text).then(
+          function () {
+            setStatus("action-status", "短信内容已复制（" + sms.length + " 字）。");
+          },
+          function (error) {
+            setStatus("action-status", error.message);
+          }
+        );
+      })
+      .catch(function (error) {
+        setStatus("action-status", error.message);
+      });
+  }
+
+  function sendLink() {
+    if (!state.guide) return;
+    var phone = $("phone").value.trim();
+    var body = { q: state.query };
+    if (phone) body.phone = phone;
+    api("POST", "/api/agent/guides/" + encodeURIComponent(state.guide.guide_id) + "/send-link", body)
+      .then(function (result) {
+        $("sms-text").value = result.sms;
+        $("sms-count").textContent = result.sms.length + " / 300 字";
+        $("sms-box").hidden = false;
+        setStatus(
+          "action-status",
+          "已记录发送办理链接" + (result.phone ? "至 " + result.phone : "") + "。" + (result.note || "")
+        );
+        $("phone").value = "";
+      })
+      .catch(function (error) {
+        setStatus("action-status", error.message);
+      });
+  }
+
+  // --- hand-off queue ------------------------------------------------------------------------
+
+  function pollHandoffs() {
+    if (state.pollTimer) clearTimeout(state.pollTimer);
+    if (!state.token) return;
+    api("GET", "/api/agent/handoffs?status=active")
+      .then(function (data) {
+        renderHandoffs(data.handoffs || []);
+        setStatus("queue-status", "");
+      })
+      .catch(function (error) {
+        setStatus("queue-status", error.message);
+      })
+      .then(function () {
+        if (state.token) state.pollTimer = setTimeout(pollHandoffs, POLL_MS);
+      });
+  }
+
+  var CHANNELS = { widget: "网页", wechat: "微信", api: "接口", agent: "热线" };
+
+  function renderHandoffs(handoffs) {
+    var list = $("handoffs");
+    var focusedId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.handoff : null;
+    var focusedAction = focusedId ? document.activeElement.dataset.action : null;
+    list.textContent = "";
+    $("queue-count").textContent = String(handoffs.length);
+    if (!handoffs.length) {
+      list.appendChild(el("li", "muted", "暂无待处理的转人工会话。"));
+      return;
+    }
+    handoffs.forEach(function (handoff) {
+      var item = el("li", "handoff " + handoff.status);
+      item.dataset.id = String(handoff.id);
+      var head = el("div", "handoff-head");
+      head.appendChild(el("span", "handoff-id", "#" + handoff.id));
+      head.appendChild(el("span", "badge", CHANNELS[handoff.channel] || handoff.channel));
+      head.appendChild(
+        el("span", "badge " + (handoff.status === "open" ? "warn" : ""), handoff.status === "open" ? "待接听" : "已接听 · " + (handoff.taken_by || ""))
+      );
+      item.appendChild(head);
+      var when = new Date(handoff.created_at);
+      item.appendChild(el("p", "muted", (isNaN(when) ? "" : when.toLocaleString("zh-CN")) + (handoff.region ? " · " + handoff.region : "")));
+      item.appendChild(el("p", "handoff-summary", handoff.summary || "（无摘要）"));
+      var actions = el("div", "handoff-actions");
+      var addButton = function (label, action, handler) {
+        var button = el("button", "", label);
+        button.type = "button";
+        button.dataset.handoff = String(handoff.id);
+        button.dataset.action = action;
+        button.addEventListener("click", handler);
+        actions.appendChild(button);
+        if (focusedId === String(handoff.id) && focusedAction === action) button.focus();
+      };
+      if (handoff.status === "open") {
+        addButton("接听", "take", function () {
+          updateHandoff(handoff.id, "taken");
+        });
+      }
+      addButton("结束", "close", function () {
+        updateHandoff(handoff.id, "closed");
+      });
+      if (handoff.guide_id) {
+        addButton("查看指南", "guide", function () {
+          loadGuide(handoff.guide_id, false);
+        });
+      }
+      item.appendChild(actions);
+      list.appendChild(item);
+    });
+  }
+
+  function updateHandoff(id, status) {
+    api("POST", "/api/agent/handoffs/" + id, { status: status })
+      .then(function () {
+        setStatus("queue-status", status === "taken" ? "已接听 #" + id : "已结束 #" + id);
+        pollHandoffs();
+      })
+      .catch(function (error) {
+        setStatus("queue-status", error.message);
+      });
+  }
+
+  // --- monthly report ------------------------------------------------------------------------
+
+  function openReport() {
+    show("report");
+    var input = $("report-month");
+    if (!input.value) {
+      var now = new Date();
+      input.value = now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2);
+    }
+    loadReport();
+    input.focus();
+  }
+
+  function table(headers, rows) {
+    var node = el("table", "report-table");
+    var head = el("tr");
+    headers.forEach(function (label) {
+      head.appendChild(el("th", "", label));
+    });
+    node.appendChild(head);
+    rows.forEach(function (cells) {
+      var row = el("tr");
+      cells.forEach(function (cell) {
+        row.appendChild(el("td", "", cell));
+      });
+      node.appendChild(row);
+    });
+    return node;
+  }
+
+  function loadReport() {
+    var body = $("report-body");
+    body.textContent = "正在生成…";
+    api("GET", "/api/agent/report?month=" + encodeURIComponent($("report-month").value))
+      .then(function (report) {
+        body.textContent = "";
+        var lookups = report.lookups || {};
+        body.appendChild(el("h3", "", report.month + " 汇总"));
+        body.appendChild(
+          table(
+            ["查询", "查看指南", "复制短信", "发送链接", "无结果查询", "转人工", "评价数", "满意率"],
+            [[
+              lookups.search, lookups.view, lookups.sms, lookups.send_link, report.searches_without_result,
+              report.handoffs ? report.handoffs.total : "—",
+              report.ratings ? report.ratings.total : "—",
+              report.ratings && report.ratings.satisfied_share !== null ? Math.round(report.ratings.satisfied_share * 100) + "%" : "—",
+            ]]
+          )
+        );
+        body.appendChild(el("h3", "", "按坐席"));
+        body.appendChild(
+          table(["坐席", "合计", "查询", "查看", "短信", "链接"], (report.agents || []).map(function (a) {
+            return [a.agent_id, a.total, a.search, a.view, a.sms, a.send_link];
+          }))
+        );
+        body.appendChild(el("h3", "", "常查事项"));
+        body.appendChild(
+          table(["事项", "指南编号", "次数"], (report.top_guides || []).map(function (g) {
+            return [g.name || "—", g.guide_id, g.count];
+          }))
+        );
+        body.appendChild(el("h3", "", "常见查询（已脱敏）"));
+        body.appendChild(
+          table(["查询", "次数"], (report.top_queries || []).map(function (q) {
+            return [q.query, q.count];
+          }))
+        );
+      })
+      .catch(function (error) {
+        body.textContent = error.message;
+      });
+  }
+
+  // --- keyboard ------------------------------------------------------------------------------
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+  }
+
+  function onKey(event) {
+    if ($("console").hidden || event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    if (event.key === "/" && !typing(target)) {
+      event.preventDefault();
+      $("q").focus();
+      $("q").select();
+      return;
+    }
+    var inResults = target && target.getAttribute && target.getAttribute("role") === "option";
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && (inResults || target === $("q"))) {
+      if (!state.hits.length) return;
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      var next = inResults ? state.selected + step : event.key === "ArrowDown" ? Math.max(state.selected, 0) : state.selected;
+      select(next, true);
+      return;
+    }
+    if (event.key === "Enter" && inResults) {
+      event.preventDefault();
+      openGuide(state.selected);
+      return;
+    }
+    if ((event.key === "c" || event.key === "C") && !typing(target) && state.guide) {
+      event.preventDefault();
+      copySms();
+      return;
+    }
+    if (event.key === "Escape" && state.hits.length && !inResults) {
+      select(state.selected, true);
+    }
+  }
+
+  // --- wiring --------------------------------------------------------------------------------
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("login-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var token = $("token").value.trim();
+      if (!token) {
+        setStatus("login-error", "请输入坐席令牌。");
+        return;
+      }
+      login(token, false);
+    });
+    $("search-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      search();
+    });
+    $("copy-sms").addEventListener("click", copySms);
+    $("send-link").addEventListener("click", sendLink);
+    $("logout-button").addEventListener("click", function () {
+      logout("已退出。");
+    });
+    $("report-button").addEventListener("click", openReport);
+    $("report-load").addEventListener("click", loadReport);
+    $("report-close").addEventListener("click", function () {
+      show("console");
+      $("q").focus();
+    });
+    document.addEventListener("keydown", onKey);
+    start();
+  });
+})();
