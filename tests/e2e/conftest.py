@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -20,8 +21,23 @@ from daofu.ports import free_port
 from daofu.processes import ServerPair
 from tests.channels.wechat_api_stub import WeChatApiStub
 
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
 SHARED_ARTEFACTS = ("models", "index", "rasa-models", "cache")
 COPIED_FILES = ("knowledge.db",)
+# Agents of the console under test: agent id → token (test credentials only).
+AGENT_TOKENS: dict[str, str] = {"agent-e2e-1": "e2e-agent-token-0001", "agent-e2e-2": "e2e-agent-token-0002"}
+# Headless Chromium from Debian (``apt-get install chromium chromium-driver fonts-noto-cjk``).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--lang=zh-CN",
+)  # fmt: skip
+BROWSER_WINDOW = (1366, 768)
+# Screenshots of the browser tests (git-ignored).
+ARTIFACTS_DIR = PROJECT_ROOT / "tests" / "artifacts"
 
 # Extra environment for the service under test (test credentials only, never real ones).
 SERVICE_TEST_ENV: dict[str, str] = {
@@ -30,6 +46,7 @@ SERVICE_TEST_ENV: dict[str, str] = {
     "DAOFU_WECHAT_AES_KEY": "ZTJlLXdlY2hhdC1hZXMta2V5LTMyLWJ5dGVzLWxvbmc",
     "DAOFU_WECHAT_SECRET": "e2e-wechat-secret",
     "DAOFU_WECHAT_TEST_HOOKS": "1",  # lets a test lower the reply deadline per request
+    "DAOFU_AGENT_TOKENS": ",".join(f"{agent}:{token}" for agent, token in AGENT_TOKENS.items()),
 }
 
 
@@ -67,3 +84,39 @@ def servers(tmp_path_factory: pytest.TempPathFactory, wechat_api: WeChatApiStub)
 def service(servers: ServerPair) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=servers.service_url, timeout=60) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """One headless Chromium for the whole session (starting one costs seconds on two cores)."""
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if missing:
+        pytest.fail(
+            f"{', '.join(missing)} missing: the browser tests drive Debian's Chromium. Install it with "
+            "`apt-get install chromium chromium-driver fonts-noto-cjk` (./scripts/test.sh does it)."
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.add_argument(f"--window-size={BROWSER_WINDOW[0]},{BROWSER_WINDOW[1]}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def save_screenshot(driver: WebDriver, name: str) -> Path:
+    """Keep what the browser showed, as tests/artifacts/<name>.png, for people to look at."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS_DIR / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
