@@ -14,10 +14,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import services
 from bot.actions.cards import payload
-from bot.actions.navigation import best_name_match, decide, ordinal_in
+from bot.actions.navigation import MAX_OPTIONS, best_name_match, decide, ordinal_in
 from bot.actions.presenting import present as present_decision
 from bot.actions.presenting import region_question, remember_place, show_matter
 from bot.actions.state import PENDING_APPLY, PENDING_ASPECT, ConversationState
+from bot.actions.understanding import aspect_in, names_a_need
 from indexer.search import SearchResult
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,12 @@ class ActionFindService(Action):
             dispatcher.utter_message(text="请告诉我您想办理什么事情，比如“补办身份证”。")
             return []
         take_applicant(state)
+        if state.matter_code and not names_a_need(text):
+            aspect = aspect_in(text)
+            if aspect is not None:
+                # A follow-up about the matter on screen, whatever the NLU made of it.
+                utter_all(dispatcher, show_matter(state, state.matter_code, aspect))
+                return state.events()
         state.clear_pending()
         result = search_need(state, text)
         state.pending_query = text
@@ -98,7 +105,11 @@ class ActionChooseOption(Action):
             if state.candidates:
                 dispatcher.utter_message(text="没有听明白您选的是哪一项，请点选上面的选项或回复序号（如“1”）。")
                 return []
-            # Nothing to choose from: treat the words as a new need.
+            if ordinal_in(state.user_text, MAX_OPTIONS) is not None or len(state.user_text) <= 4:
+                # "第二个" with nothing on offer: searching those words would find nonsense.
+                dispatcher.utter_message(text="现在没有可选的选项。请告诉我您想办理什么事情，比如“补办身份证”。")
+                return []
+            # Words that name something else: treat them as a new need.
             return ActionFindService().run(dispatcher, tracker, domain)
         then = state.pending_aspect
         utter_all(dispatcher, show_matter(state, matter_code, then))

@@ -34,6 +34,11 @@ class ActionStartApplication(Action):
         state = ConversationState.from_tracker(tracker)
         take_applicant(state)
         if state.matter_code is None:
+            if state.user_text.strip():
+                # "我想申请…" with no matter yet names the need itself: find it first.
+                from bot.actions.finding import ActionFindService
+
+                return ActionFindService().run(dispatcher, tracker, domain)
             dispatcher.utter_message(text="请先告诉我您要办理什么事情，我帮您找到对应的申请入口。")
             return state.events()
         utter_all(dispatcher, show_matter(state, state.matter_code, PENDING_APPLY))

@@ -128,11 +128,11 @@ def test_rating_is_kept_in_the_conversation_tracker(chat, servers):
 
 
 def test_several_close_matters_are_offered_as_options(chat):
-    turn = chat.say("我要办身份证")
+    turn = chat.say("身份证怎么办理")
     titles = [b["title"] for b in turn.buttons]
     assert turn.custom("guide_card") is None
     assert 2 <= len(titles) <= 5, titles
-    assert any("换领" in t for t in titles) and any("补领" in t for t in titles)
+    assert sum("居民身份证" in t for t in titles) >= 2 and any("补领" in t for t in titles), titles
     second = titles[1].split(". ", 1)[1]
     turn = chat.say("第二个")
     shown = turn.custom("guide_card")
@@ -143,7 +143,7 @@ def test_several_close_matters_are_offered_as_options(chat):
 
 
 def test_no_match_offers_a_human_and_records_the_handoff(chat, records):
-    turn = chat.say("帮我预约火星旅游的太空签证")
+    turn = chat.say("我想申请成为宇航员")
     text = " ".join(turn.texts)
     assert "没有找到" in text
     assert turn.custom("guide_card") is None
@@ -151,14 +151,14 @@ def test_no_match_offers_a_human_and_records_the_handoff(chat, records):
     handoff = turn.custom("human_handoff")
     assert handoff is not None, turn.messages
     assert handoff["reason"] == "no_match"
-    assert "火星" in handoff["summary"]
+    assert "宇航员" in handoff["summary"]
     assert turn.custom("rating_request") is not None
     queue = [h for h in records.handoffs("open") if h.sender_id == chat.sender]
     assert len(queue) == 1 and queue[0].id == handoff["handoff_id"]
 
 
 def test_yes_after_the_no_match_offer_means_a_human(chat, records):
-    chat.say("帮我预约火星旅游的太空签证")
+    chat.say("我想申请成为宇航员")
     turn = chat.say("好的")
     assert turn.custom("human_handoff") is not None, turn.messages
     assert any(h.sender_id == chat.sender for h in records.handoffs("open"))
@@ -170,12 +170,14 @@ def test_a_new_need_switches_the_matter_and_keeps_the_region(chat):
     assert shown["name"] == "社会保障卡补领" and shown["region"] == "北仑区"
 
     turn = chat.say("另外想问下开个小饭馆要办什么许可证")
+    eateries = ("小餐饮店登记证核发", "食品经营许可证核发（新办）")
     second = turn.custom("guide_card")
-    titles = [b["title"] for b in turn.buttons]
-    assert second is not None or any("食品经营许可证" in t for t in titles), turn.messages
-    if second is None:
-        second = card(chat.press(turn.button("食品经营许可证核发（新办）")))
-    assert second["name"].startswith("食品经营许可证")
+    if second is None:  # several close matters: pick the eatery licence among the options
+        titles = [b["title"] for b in turn.buttons]
+        wanted = next(name for name in eateries if any(name in t for t in titles))
+        second = card(chat.press(turn.button(wanted)))
+    assert second["name"] in eateries
+    # The district said at the start still holds: no second region question.
     assert second["region"] == "北仑区"
 
     turn = chat.say("在哪里办？")
