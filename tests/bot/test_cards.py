@@ -1,0 +1,104 @@
+"""Guide cards, aspect answers and the form hand-off, rendered from real catalogue guides."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from bot.actions.cards import ASPECTS, aspect_answer, form_handoff, guide_card, with_prefill
+from bot.actions.rating import parse_rating, rating_request
+from bot.actions.understanding import aspect_in
+from daofu.config import load_settings
+from knowledge.db import create_engine_for
+from knowledge.repository import Catalog
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    settings = load_settings()
+    return Catalog(create_engine_for(settings.database_url), settings)
+
+
+@pytest.fixture(scope="module")
+def guide(catalog):
+    return catalog.find_guide("居民身份证换领", "鄞州区")
+
+
+def test_card_carries_every_documented_field(guide):
+    custom, follow_up = guide_card(guide)
+    card = custom["custom"]
+    assert card["type"] == "guide_card" and card["guide_id"] == guide.id
+    assert card["region"] == "鄞州区" and card["name"] == "居民身份证换领"
+    for field in ("department", "promised_days", "legal_days", "fee", "online", "materials", "url", "demo", "text"):
+        assert field in card
+    assert guide.name in card["text"] and "演示数据" in card["text"]
+    assert [b["title"] for b in follow_up["buttons"]][-1] == "去办理"
+
+
+def test_elder_card_is_shorter(guide):
+    normal = guide_card(guide)[0]["custom"]["text"]
+    elder = guide_card(guide, elder=True)[0]["custom"]["text"]
+    assert "主要材料" not in elder and "主要材料" in normal
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
+def test_every_aspect_answers_about_the_guide(guide, aspect):
+    (message,) = aspect_answer(guide, aspect)
+    assert guide.name in message["text"]
+    assert all(b["payload"].startswith("/") for b in message["buttons"])
+
+
+def test_materials_answer_lists_each_material(guide):
+    (message,) = aspect_answer(guide, "materials")
+    for material in guide.materials:
+        assert material.name in message["text"]
+
+
+def test_unknown_aspect_is_a_clear_error(guide):
+    with pytest.raises(ValueError, match="unknown aspect"):
+        aspect_answer(guide, "weather")
+
+
+def test_form_handoff_prefills_region_applicant_and_matter(guide):
+    (message,) = form_handoff(guide, "个人")
+    handoff = message["custom"]
+    assert handoff["type"] == "form_handoff"
+    query = parse_qs(urlsplit(handoff["url"]).query)
+    assert query["region"] == ["鄞州区"] and query["applicant_type"] == ["个人"]
+    assert query["guide"] == [guide.id] and query["matter"] == [guide.name]
+    assert handoff["prefill"] == {"region": "鄞州区", "applicant_type": "个人", "matter": guide.name}
+
+
+def test_prefill_keeps_existing_parameters():
+    url = with_prefill("http://x/forms/A?guide=G&lang=zh", {"region": "海曙区", "applicant_type": ""})
+    assert parse_qs(urlsplit(url).query) == {"guide": ["G"], "lang": ["zh"], "region": ["海曙区"]}
+
+
+@pytest.mark.parametrize(
+    "entity, text, level",
+    [
+        ("5", "", 5),
+        (None, "非常不满意", 1),
+        (None, "不满意", 2),
+        (None, "还行吧", 3),
+        (None, "打4分", 4),
+        (None, "嗯", None),
+    ],
+)
+def test_ratings_are_read_from_buttons_and_words(entity, text, level):
+    assert parse_rating(entity, text) == level
+
+
+def test_rating_request_offers_five_levels_best_first():
+    (message,) = rating_request()
+    assert [o["level"] for o in message["custom"]["options"]] == [5, 4, 3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    "text, aspect",
+    [("网上能办吗", "online"), ("要多少钱", "fee"), ("多久能拿到", "time"), ("在哪办", "location"),
+     ("要带什么材料", "materials"), ("流程是怎样的", "process"), ("你好", None)],
+)
+def test_aspect_cues(text, aspect):
+    assert aspect_in(text) == aspect
