@@ -41,7 +41,7 @@ OUTPUT = ROOT / "bot" / "data" / "regions_lookup.yml"
 # Liaoning, 西周 a dynasty, 岔路 a fork in the road). Their full names (丹东街道) stay in the table.
 AMBIGUOUS_SHORT_FORMS = frozenset(
     "白云 长河 新桥 江口 桥头 一市 长街 阳明 文教 丹东 东胜 西周 墙头 岔路 东郊 桃源 中河 骆驼 龙山 凤山 "
-    "横河 明楼 首南 新明 福明 力洋 胜山 白鹤 云龙 五乡 百丈 东吴 新浦 大隐 梅林 西店 附海".split()
+    "横河 云龙 东吴 白鹤 百丈 新浦 大隐 梅林".split()
 )
 
 HEADER = """\

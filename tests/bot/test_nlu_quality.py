@@ -1,0 +1,39 @@
+"""Held-out NLU quality: intents and places of sentences the model never saw in training.
+
+Runs ``bot.nlu_evaluation.evaluate_nlu`` once — Rasa's deterministic 80/20 split of
+``bot/data``, an NLU-only training with ``config.yml``, ``rasa test nlu`` on the 20 % — and holds the
+data to intent macro-F1 >= 0.95 and region entity F1 >= 0.95. The training takes minutes, so the
+test is marked slow and has its own timeout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.nlu_evaluation import NluEvaluation, evaluate_nlu, format_summary
+from daofu.config import load_settings
+
+INTENT_MACRO_F1 = 0.95
+REGION_F1 = 0.95
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
+
+
+@pytest.fixture(scope="module")
+def evaluation(tmp_path_factory: pytest.TempPathFactory) -> NluEvaluation:
+    settings = load_settings()
+    if not (settings.root / ".venv-rasa" / "bin" / "rasa").exists():
+        pytest.skip("the Rasa environment .venv-rasa is missing; the setup (scripts/test.sh) creates it")
+    out: Path = tmp_path_factory.mktemp("rasa-eval")
+    return evaluate_nlu(settings, out_dir=out)
+
+
+def test_intent_macro_f1(evaluation: NluEvaluation) -> None:
+    assert evaluation.intent_macro_f1 >= INTENT_MACRO_F1, format_summary(evaluation)
+
+
+def test_region_entity_f1(evaluation: NluEvaluation) -> None:
+    assert evaluation.region.support > 0, format_summary(evaluation)
+    assert evaluation.region.f1 >= REGION_F1, format_summary(evaluation)
