@@ -112,3 +112,13 @@ def _env_with_cache(tmp_path: Path) -> dict[str, str]:
     import os
 
     return dict(os.environ, DAOFU_VAR_DIR=str(tmp_path))
+
+
+def test_onnx_question_encoder_agrees_with_sentence_transformers(model):
+    from indexer.encoder import QueryEncoder
+
+    encoder = QueryEncoder(load_settings().model_dir, cache_size=0)
+    texts = ["社保卡丢了咋补办", "想在小区门口开个小吃店要办什么证", "ID card renew 身份证"]
+    reference = model.encode_query(texts, normalize_embeddings=True, show_progress_bar=False)
+    ours = np.stack([encoder.encode(t) for t in texts])
+    assert (ours * reference).sum(axis=1).min() > 0.9999
