@@ -130,7 +130,6 @@ def form_page(target: FormTarget, prefill: Prefill, action: str) -> str:
 <p class="opened-for">本页为 <strong class="guide-region">{e(guide.region.name)}</strong> 的办事指南
 <code class="guide-id">{e(guide.id)}</code> 打开。</p>
 {demo}{portal}{online}
-<section aria-labelledby="facts-title"><h2 id="facts-title">事项信息</h2><dl class="facts">{facts_html}</dl></section>
 <form method="post" action="{e(action)}" class="apply">
 <section aria-labelledby="fields-title"><h2 id="fields-title">申请信息</h2>
 <p class="hint">标有“已由智能导服预填”的内容来自您与智能导服的对话，请核对。</p>
@@ -138,7 +137,8 @@ def form_page(target: FormTarget, prefill: Prefill, action: str) -> str:
 <section aria-labelledby="materials-title"><h2 id="materials-title">材料清单</h2>
 <p class="hint">请逐项核对并勾选已准备好的材料。</p>{materials_html}</section>
 <button type="submit" class="submit">提交申请（演示）</button>
-</form>"""
+</form>
+<section aria-labelledby="facts-title"><h2 id="facts-title">事项信息</h2><dl class="facts">{facts_html}</dl></section>"""
     return _layout(f"在线申报：{guide.name}", body)
 
 
