@@ -138,6 +138,13 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
             return error_response(f"no guide with id {guide_id!r}", 404)
         return guide
 
+    def matter_names(codes: set[str]) -> dict[str, str]:
+        try:
+            matters = {code: backend.catalog.matter(code) for code in codes}
+        except CatalogError:
+            return {}  # the queue still works without names
+        return {code: matter.name for code, matter in matters.items() if matter is not None}
+
     def query_arg(request: Request) -> str | None:
         value = request.args.get("q")
         return value[:MAX_QUERY_CHARS] if value else None
@@ -243,7 +250,9 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
         for state in states:
             found.extend(await _blocking(partial(records.handoffs, state)))
         found.sort(key=lambda handoff: (handoff.created_at, handoff.id))
-        return json_response({"status": wanted, "handoffs": [handoff_json(h) for h in found]})
+        names = await _blocking(partial(matter_names, {h.matter_code for h in found if h.matter_code}))
+        listed = [handoff_json(h, names.get(h.matter_code or "")) for h in found]
+        return json_response({"status": wanted, "handoffs": listed})
 
     @bp.post("/handoffs/<handoff_id:int>")
     async def update_handoff(request: Request, handoff_id: int) -> HTTPResponse:

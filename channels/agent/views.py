@@ -61,13 +61,14 @@ def guide_json(guide: Guide) -> dict[str, Any]:
     }
 
 
-def handoff_json(handoff: Handoff) -> dict[str, Any]:
+def handoff_json(handoff: Handoff, matter_name: str | None = None) -> dict[str, Any]:
     return {
         "id": handoff.id,
         "sender_id": handoff.sender_id,
         "channel": handoff.channel,
         "reason": handoff.reason,
         "matter_code": handoff.matter_code,
+        "matter_name": matter_name,
         "guide_id": handoff.guide_id,
         "region": handoff.region,
         "summary": handoff.summary,

@@ -138,7 +138,8 @@ def form_page(target: FormTarget, prefill: Prefill, action: str) -> str:
 <p class="hint">请逐项核对并勾选已准备好的材料。</p>{materials_html}</section>
 <button type="submit" class="submit">提交申请（演示）</button>
 </form>
-<section aria-labelledby="facts-title"><h2 id="facts-title">事项信息</h2><dl class="facts">{facts_html}</dl></section>"""
+<section aria-labelledby="facts-title"><h2 id="facts-title">事项信息</h2>
+<dl class="facts">{facts_html}</dl></section>"""
     return _layout(f"在线申报：{guide.name}", body)
 
 

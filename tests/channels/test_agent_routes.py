@@ -233,6 +233,8 @@ def test_handoffs_are_queued_taken_and_closed(backend):
     )
     assert [h["id"] for h in queue.json()["handoffs"]] == [first.id, second.id]
     assert queue.json()["handoffs"][0]["summary"] == "用户：转人工"
+    assert queue.json()["handoffs"][0]["matter_name"] == "居民身份证换领"
+    assert queue.json()["handoffs"][1]["matter_name"] is None
     assert taken.json()["status"] == "taken" and taken.json()["taken_by"] == "agent-1"
     assert [(h["id"], h["status"]) for h in after_take.json()["handoffs"]] == [(first.id, "taken"), (second.id, "open")]
     assert closed.json()["status"] == "closed"

@@ -242,7 +242,7 @@ def test_the_handoff_queue_shows_new_handoffs_and_takes_and_closes_them(console:
     console.wait(lambda: console.driver.find_elements(By.CSS_SELECTOR, item_css), "the hand-off did not appear", 20)
     item = console.driver.find_element(By.CSS_SELECTOR, item_css)
     assert "用户：我要找人工 <b>急</b>" in item.text  # shown as text
-    assert "待接听" in item.text and "网页" in item.text
+    assert "待接听" in item.text and "网页" in item.text and "事项：居民身份证换领" in item.text
     save_screenshot(console.driver, "agent-handoff-queue")
 
     item.find_element(By.XPATH, ".//button[text()='接听']").click()

@@ -486,7 +486,11 @@
       item.appendChild(head);
       var when = new Date(handoff.created_at);
       item.appendChild(el("p", "muted", (isNaN(when) ? "" : when.toLocaleString("zh-CN")) + (handoff.region ? " · " + handoff.region : "")));
+      if (handoff.matter_name || handoff.matter_code) {
+        item.appendChild(el("p", "handoff-matter", "事项：" + (handoff.matter_name || handoff.matter_code)));
+      }
       item.appendChild(el("p", "handoff-summary", handoff.summary || "（无摘要）"));
+      item.appendChild(el("p", "muted handoff-sender", "会话 " + handoff.sender_id));
       var actions = el("div", "handoff-actions");
       var addButton = function (label, action, handler) {
         var button = el("button", "", label);
