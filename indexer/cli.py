@@ -73,6 +73,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from indexer.questions import question_rows
     from indexer.search import UnknownRegionError, load_searcher
 
     if (args.query is None) == (args.batch is None):
@@ -81,7 +82,7 @@ def _search(args: argparse.Namespace) -> int:
         raise SearchInputError(f"--top must be between 1 and 50, got {args.top}")
     searcher = load_searcher(load_settings())
     if args.batch is not None:
-        for number, row in _batch_rows(args.batch):
+        for number, row in question_rows(args.batch, required=("id",)):
             try:
                 result = searcher.search(row["query"], region=row.get("region"), top_k=args.top)
             except UnknownRegionError as exc:
@@ -110,27 +111,6 @@ def _search(args: argparse.Namespace) -> int:
         if hit.why:
             print(f"   匹配词: {'、'.join(hit.why)}")
     return 0
-
-
-def _batch_rows(path: Path):
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise SearchInputError(f"{path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise SearchInputError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise SearchInputError(f"{path}:{number}: not valid JSON ({exc})") from None
-        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("query"), str):
-            raise SearchInputError(f"{path}:{number}: each line needs 'id' and a string 'query'")
-        if row.get("region") is not None and not isinstance(row["region"], str):
-            raise SearchInputError(f"{path}:{number}: 'region' must be a string or null")
-        yield number, row
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -18,19 +18,18 @@ same questions, so the comparison is fair.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from daofu.errors import DaofuError
+from indexer.questions import QuestionFileError, question_rows
 from indexer.search import FusionWeights, Searcher
 
 
-class EvaluationInputError(DaofuError):
-    """The question file cannot be read."""
+class EvaluationInputError(QuestionFileError):
+    """The question file's labels are malformed."""
 
 
 @dataclass(frozen=True)
@@ -76,28 +75,11 @@ HEADER = ["ranking", "top-1", "recall@5", "MRR", "region acc", "neg rejected", "
 
 def read_queries(path: Path) -> list[LabelledQuery]:
     queries: list[LabelledQuery] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise EvaluationInputError(f"{path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise EvaluationInputError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise EvaluationInputError(f"{path}:{number}: not valid JSON ({exc})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("query"), str):
-            raise EvaluationInputError(f"{path}:{number}: each line needs a string field 'query'")
+    for number, row in question_rows(path):
         expected = row.get("expected", [])
         if not isinstance(expected, list) or not all(isinstance(e, str) for e in expected):
             raise EvaluationInputError(f"{path}:{number}: 'expected' must be a list of matter names")
-        region = row.get("region")
-        if region is not None and not isinstance(region, str):
-            raise EvaluationInputError(f"{path}:{number}: 'region' must be a string or null")
-        queries.append(LabelledQuery(str(row.get("id", number)), row["query"], tuple(expected), region))
+        queries.append(LabelledQuery(str(row.get("id", number)), row["query"], tuple(expected), row.get("region")))
     if not queries:
         raise EvaluationInputError(f"{path} has no questions")
     return queries
