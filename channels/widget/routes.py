@@ -10,8 +10,10 @@ Nothing of what people write is logged at INFO: only sender ids, counts and outc
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+from functools import partial
 from pathlib import Path
 
 from sanic import Blueprint, Request
@@ -54,6 +56,25 @@ def portal_page() -> Asset:
     template = (STATIC_DIR / "portal.html").read_text(encoding="utf-8")
     page = template.replace("{{demo_notice}}", html.escape(DEMO_NOTICE))
     return Asset.of(page.encode("utf-8"), "text/html; charset=utf-8")
+
+
+# Dialogue turns still running for pages that have gone (kept referenced until they finish).
+_unfinished: set[asyncio.Future] = set()
+
+
+def _turn_done(sender: str, turn: asyncio.Future) -> None:
+    _unfinished.discard(turn)
+    if not turn.cancelled() and isinstance(turn.exception(), DialogueUnavailable):
+        log.debug("widget %s: turn failed: %s", sender, turn.exception())
+
+
+async def _send(ws: WebsocketImplProtocol, frame: str) -> bool:
+    """Send ``frame``; False when the connection has closed meanwhile."""
+    try:
+        await ws.send(frame)
+    except (ConnectionClosed, WebsocketClosed):
+        return False
+    return True
 
 
 def widget_blueprint(widget: WidgetSettings) -> Blueprint:
@@ -121,9 +142,15 @@ def widget_blueprint(widget: WidgetSettings) -> Blueprint:
                 if isinstance(frame, Ping):
                     await ws.send(pong_frame())
                     continue
-                await ws.send(typing_frame())
+                # A message that arrived is answered even if the page goes away meanwhile (Sanic
+                # cancels this handler when the connection drops): the turn runs to its end, its
+                # answer lands in the tracker, and the page reads it from the history when it is back.
+                open_ = await _send(ws, typing_frame())
+                turn = asyncio.ensure_future(request.app.ctx.dialogue.send(sender, frame.text, frame.metadata))
+                _unfinished.add(turn)
+                turn.add_done_callback(partial(_turn_done, sender))
                 try:
-                    replies = await request.app.ctx.dialogue.send(sender, frame.text, frame.metadata)
+                    replies = await asyncio.shield(turn)
                 except DialogueUnavailable as exc:
                     log.warning("widget %s: dialogue unavailable: %s", sender, exc)
                     await ws.send(error_frame(DIALOGUE_DOWN))
@@ -131,7 +158,9 @@ def widget_blueprint(widget: WidgetSettings) -> Blueprint:
                 messages = from_rest(replies)
                 turns += 1
                 log.debug("widget %s turn %d: %d bot messages", sender, turns, len(messages))
-                await ws.send(bot_frame(messages))
+                if not (open_ and await _send(ws, bot_frame(messages))):
+                    log.info("widget %s left before its answer; the answer is in the history", sender)
+                    break
         except (ConnectionClosed, WebsocketClosed):
             pass
         finally:

@@ -333,10 +333,26 @@ SOCKET_PROBE = """
   window.__daofuSockets = [];
   window.__daofuAttempts = [];
   window.__daofuFailNext = 0;
+  window.__daofuCloseOnTyping = false;
+  window.__daofuLoseNextSend = false;
   function Probe(url, protocols) {
     window.__daofuAttempts.push(performance.now());
     if (window.__daofuFailNext > 0) { window.__daofuFailNext -= 1; url = "ws://127.0.0.1:9/refused"; }
     const socket = protocols === undefined ? new Real(url) : new Real(url, protocols);
+    socket.addEventListener("message", (event) => {
+      // Drop the connection the moment the service says it is working on a message.
+      if (window.__daofuCloseOnTyping && JSON.parse(event.data).type === "typing") {
+        window.__daofuCloseOnTyping = false;
+  window.__daofuLoseNextSend = false;
+        socket.close();
+      }
+    });
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      // Lose the message in transit: it never leaves, and the connection drops.
+      if (window.__daofuLoseNextSend) { window.__daofuLoseNextSend = false; socket.close(); return; }
+      send(data);
+    };
     window.__daofuSockets.push(socket);
     return socket;
   }
@@ -373,6 +389,44 @@ def test_a_dropped_connection_comes_back_by_itself_with_growing_pauses(widget: W
         widget.wait(lambda: sum(GREETING in text for text in widget.bot_texts()) == 2,
                     "no answer over the new connection")  # fmt: skip
         save_screenshot(widget.driver, "widget-reconnected")
+    finally:
+        widget.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": probe["identifier"]})
+
+
+def test_an_answer_lost_with_the_connection_comes_back_from_the_history(widget: WidgetPage):
+    probe = widget.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SOCKET_PROBE})
+    try:
+        widget.load()
+        widget.open()
+        widget.wait(lambda: widget.driver.execute_script("return window.__daofuSockets.at(-1).readyState === 1;"),
+                    "the widget did not connect")  # fmt: skip
+        # The service gets the message, then the connection drops before the answer can come back on it.
+        widget.driver.execute_script("window.__daofuCloseOnTyping = true;")
+        widget.send("你好")
+        widget.wait_for_bot_text(GREETING, "the lost answer was not recovered after reconnecting")
+        assert widget.user_texts() == ["你好"]
+        assert len(widget.driver.execute_script("return window.__daofuAttempts;")) == 2
+        widget.wait_idle()
+        assert widget.find_all(".dw-error") == []
+    finally:
+        widget.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": probe["identifier"]})
+
+
+def test_a_message_lost_on_the_way_stays_on_the_page_with_a_notice(widget: WidgetPage):
+    probe = widget.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SOCKET_PROBE})
+    try:
+        widget.load()
+        widget.open()
+        widget.wait(lambda: widget.driver.execute_script("return window.__daofuSockets.at(-1).readyState === 1;"),
+                    "the widget did not connect")  # fmt: skip
+        widget.driver.execute_script("window.__daofuLoseNextSend = true;")
+        widget.send("你好")
+        notice = widget.wait_for_elements(".dw-error", "no notice that the message may be lost", timeout=60)[-1]
+        assert "重新发送" in notice.get_attribute("textContent")
+        assert widget.user_texts() == ["你好"]  # what the person wrote is not hidden
+        assert not widget.find(".dw-typing").is_displayed()
+        widget.send("你好")  # sending again works
+        widget.wait_for_bot_text(GREETING, "no answer to the message sent again")
     finally:
         widget.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": probe["identifier"]})
 

@@ -28,6 +28,7 @@
   var FIRST_RETRY_MS = 1000;
   var MAX_RETRY_MS = 30000;
   var TYPING_TIMEOUT_MS = 60000;
+  var RECOVER_TRIES = 30; // the dialogue client gives up on a turn after 30 s
   var DEMO_TEXT = "演示系统：办事指南为演示数据，不作为正式办事依据。";
 
   // --- small helpers -------------------------------------------------------------------------
@@ -106,6 +107,21 @@
     return global.location.origin;
   }
 
+  /** A speech-bubble icon drawn as SVG (no icon font, no emoji font needed). */
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("class", "dw-launcher-icon");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function daysText(days) {
     if (typeof days !== "number") {
       return "";
@@ -130,10 +146,10 @@
     this.started = false;
     this.retries = 0;
     this.retryTimer = null;
-    this.queue = [];
-    this.awaiting = 0;
+    this.queue = []; // frames not sent yet
+    this.inFlight = 0; // frames sent whose answer has not come
+    this.awaiting = 0; // messages the person is waiting on (queued + in flight)
     this.typingTimer = null;
-    this.historyLoaded = false;
     this.build();
     this.applyElder();
     if (options.open || readStore(global.sessionStorage, KEY_OPEN) === "1") {
@@ -168,7 +184,7 @@
     launcher.type = "button";
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "dw-panel");
-    launcher.appendChild(el("span", "dw-launcher-icon", "💬")).setAttribute("aria-hidden", "true");
+    launcher.appendChild(chatIcon());
     launcher.appendChild(el("span", "dw-launcher-text", "智能导服"));
     launcher.addEventListener("click", function () {
       self.open(true);
@@ -298,7 +314,7 @@
     writeStore(global.sessionStorage, KEY_OPEN, "1");
     if (!this.started) {
       this.started = true;
-      this.loadHistory(false);
+      this.loadHistory();
       this.connect();
     }
     this.scrollDown();
@@ -357,11 +373,13 @@
       self.everConnected = true;
       self.retries = 0;
       self.setStatus("");
-      if (again && self.awaiting > 0) {
-        // An answer may have been lost with the old connection: the tracker has it.
-        self.awaiting = 0;
-        self.showTyping(false);
-        self.loadHistory(true);
+      if (again && self.inFlight > 0) {
+        var lost = self.inFlight;
+        self.inFlight = 0;
+        self.recover(lost, 0).then(function () {
+          self.flush();
+        });
+        return;
       }
       self.flush();
     });
@@ -405,6 +423,7 @@
   Widget.prototype.flush = function () {
     while (this.queue.length && this.socket && this.socket.readyState === WebSocket.OPEN) {
       this.socket.send(JSON.stringify(this.queue.shift()));
+      this.inFlight += 1;
     }
   };
 
@@ -437,6 +456,7 @@
   };
 
   Widget.prototype.replyArrived = function () {
+    this.inFlight = Math.max(0, this.inFlight - 1);
     this.awaiting = Math.max(0, this.awaiting - 1);
     if (this.awaiting === 0) {
       this.showTyping(false);
@@ -465,36 +485,86 @@
 
   // --- history ------------------------------------------------------------------------------
 
-  Widget.prototype.loadHistory = function (replace) {
-    var self = this;
+  /** The conversation so far from the service (an empty list when it cannot be read). */
+  Widget.prototype.fetchHistory = function () {
     var url = this.server + "/widget/history?sender=" + encodeURIComponent(this.sender);
     return fetch(url, { credentials: "omit" })
       .then(function (response) {
-        return response.ok ? response.json() : { messages: [] };
+        return response.ok ? response.json() : null;
       })
       .catch(function () {
-        return { messages: [] };
+        return null;
       })
       .then(function (body) {
-        var messages = body && Array.isArray(body.messages) ? body.messages : [];
-        if (replace) {
-          self.history.textContent = "";
-          self.live.textContent = "";
-        }
-        for (var i = 0; i < messages.length; i++) {
-          var node = self.render(messages[i]);
-          if (node) {
-            self.history.appendChild(node);
-          }
-        }
-        if (!messages.length && !self.live.childNodes.length && !self.history.childNodes.length) {
-          self.history.appendChild(
-            el("p", "dw-hint", "您好！请直接告诉我您想办的事，例如“身份证快到期了怎么换”“开小吃店要办什么证”。")
-          );
-        }
-        self.historyLoaded = true;
-        self.scrollDown();
+        return body && Array.isArray(body.messages) ? body.messages : null;
       });
+  };
+
+  /** Show the history above what was said on this page (or instead of everything, with ``replace``). */
+  Widget.prototype.showHistory = function (messages, replace) {
+    if (replace) {
+      this.history.textContent = "";
+      this.live.textContent = "";
+    }
+    for (var i = 0; i < messages.length; i++) {
+      var node = this.render(messages[i]);
+      if (node) {
+        this.history.appendChild(node);
+      }
+    }
+    if (!messages.length && !this.live.childNodes.length && !this.history.childNodes.length) {
+      this.history.appendChild(
+        el("p", "dw-hint", "您好！请直接告诉我您想办的事，例如“身份证快到期了怎么换”“开小吃店要办什么证”。")
+      );
+    }
+    this.scrollDown();
+  };
+
+  Widget.prototype.loadHistory = function () {
+    var self = this;
+    return this.fetchHistory().then(function (messages) {
+      self.showHistory(messages || [], false);
+    });
+  };
+
+  /**
+   * After a reconnect, rebuild the conversation from the tracker: answers sent over the old
+   * connection were lost with it. The dialogue may still be working on the last message, so the
+   * history is read again (once a second, up to RECOVER_TRIES times) until it holds every message
+   * the person sent.
+   */
+  Widget.prototype.recover = function (lost, attempt) {
+    var self = this;
+    var sent = this.root.querySelectorAll(".dw-user").length - this.queue.length;
+    return this.fetchHistory().then(function (messages) {
+      var users = (messages || []).filter(function (message) {
+        return message && message.from === "user";
+      }).length;
+      if ((messages === null || users < sent) && attempt < RECOVER_TRIES) {
+        return new Promise(function (resolve) {
+          setTimeout(resolve, 1000);
+        }).then(function () {
+          return self.recover(lost, attempt + 1);
+        });
+      }
+      self.awaiting = Math.max(0, self.awaiting - lost);
+      self.showTyping(self.awaiting > 0);
+      if (messages === null || users < sent) {
+        // The history cannot be read, or a message never reached the service: keep what the page
+        // shows and say so, rather than hide what the person wrote.
+        var notice = el("p", "dw-error", "连接曾中断，最后的消息可能没有送达，请重新发送。");
+        self.live.appendChild(notice);
+        self.announce(notice.textContent);
+        self.scrollDown();
+        return;
+      }
+      var queued = self.queue.slice();
+      self.showHistory(messages, true);
+      queued.forEach(function (frame) {
+        self.live.appendChild(self.render({ from: "user", text: frame.text })); // still to be sent
+      });
+      self.scrollDown();
+    });
   };
 
   // --- sending ------------------------------------------------------------------------------
