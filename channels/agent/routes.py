@@ -151,7 +151,7 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
 
     @bp.get("/status")
     async def status(request: Request) -> HTTPResponse:
-        return json_response({"configured": True, "agents": len(directory.tokens)})
+        return json_response({"configured": True})
 
     @bp.get("/me")
     async def me(request: Request) -> HTTPResponse:

@@ -9,11 +9,14 @@ what the bot sends. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
+import http.server
 import itertools
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -54,11 +57,13 @@ class WidgetPage:
         self.driver = driver
         self.base_url = base_url
 
-    def load(self, fresh: bool = True) -> WidgetPage:
-        self.driver.get(self.base_url + "/")
+    def load(self, fresh: bool = True, url: str | None = None) -> WidgetPage:
+        """The demo portal (or the page at ``url``); ``fresh``: as a first-time visitor."""
+        page = url or self.base_url + "/"
+        self.driver.get(page)
         if fresh:
             self.driver.execute_script("localStorage.clear(); sessionStorage.clear();")
-            self.driver.get(self.base_url + "/")
+            self.driver.get(page)
         self.wait(lambda: self.driver.find_elements(By.ID, "daofu-widget"), "the widget host never appeared")
         self.wait(
             lambda: self.driver.execute_script(
@@ -431,6 +436,46 @@ def test_a_message_lost_on_the_way_stays_on_the_page_with_a_notice(widget: Widge
         widget.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": probe["identifier"]})
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # the test server keeps quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def foreign_portal(tmp_path_factory: pytest.TempPathFactory, servers: ServerPair) -> Iterator[str]:
+    """Another site (another origin), its page encoded in GBK, embedding the widget as documented."""
+    root = tmp_path_factory.mktemp("foreign-portal")
+    page = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="gbk"><title>某区政务服务（演示）</title></head>'
+        "<body><h1>某区政务服务门户</h1><p>另一个站点上的页面。</p>"
+        f'<script src="{servers.service_url}/widget/daofu-widget.js"></script>'
+        f'<script>DaofuWidget.init({{server: "{servers.service_url}"}});</script></body></html>'
+    )
+    (root / "index.html").write_bytes(page.encode("gbk"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_embedded_on_another_sites_gbk_page_it_talks_and_keeps_history(widget: WidgetPage, foreign_portal: str):
+    widget.load(url=foreign_portal)
+    assert widget.driver.find_element(By.TAG_NAME, "h1").text == "某区政务服务门户"
+    assert widget.find(".dw-launcher").text == "智能导服"  # the script's Chinese survived a GBK page
+    widget.open()
+    widget.send("你好")
+    widget.wait_for_bot_text(GREETING, "no greeting on the other site")
+    widget.wait_idle()
+    widget.load(fresh=False, url=foreign_portal)  # history across origins (CORS)
+    widget.wait_for_bot_text(GREETING, "the history did not come back on the other site")
+    assert widget.user_texts() == ["你好"]
+    save_screenshot(widget.driver, "widget-embedded-on-another-site")
+
+
 # --- the flows of the full dialogue -------------------------------------------------------------
 
 NEED = "身份证快到期了怎么换"
@@ -524,6 +569,11 @@ def test_rating_request_shows_five_levels_and_the_choice_is_stored(widget: Widge
     assert options[0].get_attribute("aria-pressed") == "true"
     assert all(not node.is_enabled() for node in options)  # one rating per request
     save_screenshot(widget.driver, "widget-rating")
+    widget.wait_idle()
+    widget.load(fresh=False)  # after a reload the rating given is shown as given
+    widget.wait(lambda: widget.find_all(".dw-rate[aria-pressed=true]"), "the given rating is not shown after reload")
+    pressed = widget.find(".dw-rate[aria-pressed=true] .dw-rate-title").get_attribute("textContent")
+    assert pressed == "非常满意" and all(not node.is_enabled() for node in widget.find_all(".dw-rate"))
     records = ConversationRecords.open(servers.settings.database_url)
     sender = widget.sender()
     deadline = time.monotonic() + REPLY_TIMEOUT

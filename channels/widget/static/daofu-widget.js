@@ -122,6 +122,24 @@
     return svg;
   }
 
+  /** Lock a rating request's buttons and press the one whose title is ``title`` (if any). */
+  function markRated(node, title) {
+    var buttons = node.querySelectorAll(".dw-rate");
+    var chosen = null;
+    for (var i = 0; i < buttons.length; i++) {
+      if (buttons[i].querySelector(".dw-rate-title").textContent === title) {
+        chosen = buttons[i];
+      }
+    }
+    if (!chosen) {
+      return;
+    }
+    for (var j = 0; j < buttons.length; j++) {
+      buttons[j].disabled = true;
+      buttons[j].setAttribute("aria-pressed", buttons[j] === chosen ? "true" : "false");
+    }
+  }
+
   function daysText(days) {
     if (typeof days !== "number") {
       return "";
@@ -506,10 +524,18 @@
       this.history.textContent = "";
       this.live.textContent = "";
     }
+    var rating = null; // the last rating request shown, until the person's next message
     for (var i = 0; i < messages.length; i++) {
       var node = this.render(messages[i]);
-      if (node) {
-        this.history.appendChild(node);
+      if (!node) {
+        continue;
+      }
+      this.history.appendChild(node);
+      if (node.querySelector(".dw-rating")) {
+        rating = node;
+      } else if (rating && messages[i].from === "user") {
+        markRated(rating, messages[i].text); // a rating given before the reload stays given
+        rating = null;
       }
     }
     if (!messages.length && !this.live.childNodes.length && !this.history.childNodes.length) {
