@@ -273,6 +273,7 @@ def test_keyboard_only_tab_enter_and_escape(widget: WidgetPage):
     launcher = widget.active()
     assert widget.style(launcher, "outlineStyle") == "solid"  # a visible focus ring
     assert float(widget.style(launcher, "outlineWidth").removesuffix("px")) >= 2
+    save_screenshot(widget.driver, "widget-launcher-focused")
 
     actions.send_keys(Keys.ENTER).perform()
     widget.wait(lambda: widget.find(".dw-panel").is_displayed(), "Enter on the launcher did not open the panel", 10)
@@ -315,6 +316,16 @@ def test_html_in_messages_is_shown_as_text_never_run(widget: WidgetPage):
     widget.wait(lambda: attack in widget.user_texts(), "the message did not come back from the history")
     assert widget.find_all("img") == []
     assert widget.driver.execute_script("return window.__daofuInjected === undefined;")
+
+
+def test_the_portals_own_search_box_asks_the_widget(widget: WidgetPage, servers: ServerPair):
+    widget.load()
+    box = widget.driver.find_element(By.ID, "portal-question")
+    box.send_keys("你好", Keys.ENTER)  # DaofuWidget.ask(): opens the panel and sends the question
+    widget.wait(lambda: widget.find(".dw-panel").is_displayed(), "the panel did not open", 10)
+    widget.wait_for_bot_text(GREETING, "the question from the portal's box got no answer")
+    assert widget.user_texts() == ["你好"]
+    assert [event["text"] for event in user_events(servers, widget.sender())] == ["你好"]
 
 
 def test_phone_width_gets_a_full_screen_panel(widget: WidgetPage):
