@@ -28,6 +28,7 @@ from channels.agent.report import ReportError, conversation_counts, parse_month,
 from channels.agent.sms import MAX_SMS_CHARS, sms_text
 from channels.agent.views import guide_json, handoff_json, search_json
 from channels.http import error_response, json_response
+from daofu.errors import DaofuError
 from indexer.search import MAX_TOP_K, Searcher, UnknownRegionError
 from knowledge.errors import CatalogError
 from knowledge.repository import Catalog, Guide
@@ -180,6 +181,10 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
         region = request.args.get("region", "").strip() or None
         try:
             searcher = await _blocking(backend.searcher)
+        except DaofuError as exc:
+            log.error("agent API: the search index is unavailable: %s", exc)
+            return error_response("the search index is unavailable; try again shortly", 503)
+        try:
             result = await _blocking(partial(searcher.search, query, region=region, top_k=int(raw_top)))
         except UnknownRegionError as exc:
             return error_response(str(exc), 400)

@@ -63,9 +63,15 @@ _unfinished: set[asyncio.Future] = set()
 
 
 def _turn_done(sender: str, turn: asyncio.Future) -> None:
+    """Forget a finished turn; say why it failed (the handler that awaited it may be gone)."""
     _unfinished.discard(turn)
-    if not turn.cancelled() and isinstance(turn.exception(), DialogueUnavailable):
-        log.debug("widget %s: turn failed: %s", sender, turn.exception())
+    if turn.cancelled():
+        return
+    problem = turn.exception()
+    if isinstance(problem, DialogueUnavailable):
+        log.debug("widget %s: turn failed: %s", sender, problem)
+    elif problem is not None:
+        log.error("widget %s: turn failed unexpectedly: %r", sender, problem)
 
 
 async def _send(ws: WebsocketImplProtocol, frame: str) -> bool:

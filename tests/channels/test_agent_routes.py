@@ -208,6 +208,17 @@ def test_bad_send_link_requests_get_400(backend, options, problem):
     assert backend.lookups.count() == 0
 
 
+def test_a_missing_search_index_is_a_503_not_a_traceback(backend):
+    from indexer.errors import IndexMissingError
+
+    def missing() -> Any:
+        raise IndexMissingError("no search index in var/index; run `daofu index build` (the setup does it)")
+
+    backend.searcher = missing
+    reply = one(backend, "GET", "/api/agent/search", headers=AUTH, params={"q": "身份证"})
+    assert reply.status_code == 503 and "search index" in reply.json()["error"]
+
+
 def test_regions_are_the_districts(backend):
     regions = one(backend, "GET", "/api/agent/regions", headers=AUTH).json()["regions"]
     names = [region["name"] for region in regions]
