@@ -186,7 +186,9 @@ def test_keyboard_search_detail_and_sms(console: ConsolePage, servers: ServerPai
     console.driver.find_element(By.TAG_NAME, "body").click()  # focus away from the search box
     console.keys("/")
     assert console.active_id() == "q"  # "/" focuses the search
-    Select(console.by_id("region")).select_by_visible_text("鄞州区")
+    region = Select(console.by_id("region"))
+    console.wait(lambda: len(region.options) == 11, "the district filter was not filled")  # 全市 + 10 districts
+    region.select_by_visible_text("鄞州区")
     console.by_id("q").send_keys(NEED, Keys.ENTER)
     console.wait(lambda: len(console.results()) >= 3, "no results")
     assert "居民身份证换领" in console.results()[0].text
