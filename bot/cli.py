@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from daofu.config import load_settings
 
@@ -22,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Held-out NLU evaluation: rasa data split nlu, rasa train nlu with config.yml, rasa test nlu. "
         "Reports and logs go to var/rasa-eval/. Takes one to three minutes.",
     )
+    evaluate.add_argument(
+        "--config", type=Path, default=None, help="pipeline to evaluate instead of config.yml (to compare pipelines)"
+    )
     evaluate.set_defaults(handler=_evaluate_nlu)
 
 
@@ -36,5 +40,5 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate_nlu(args: argparse.Namespace) -> int:
     from bot.nlu_evaluation import evaluate_nlu, format_summary
 
-    print(format_summary(evaluate_nlu(load_settings())))
+    print(format_summary(evaluate_nlu(load_settings(), config=args.config)))
     return 0

@@ -106,13 +106,15 @@ class NluEvaluation:
 def evaluate_nlu(
     settings: Settings,
     out_dir: Path | None = None,
+    config: Path | None = None,
     training_fraction: float = TRAINING_FRACTION,
     random_seed: int = RANDOM_SEED,
 ) -> NluEvaluation:
     """Split ``bot/data``, train an NLU model on the training part, test it on the rest.
 
-    Takes one to three minutes (the training); raises :class:`NluEvaluationError` naming the log
-    of the step that failed.
+    ``config`` defaults to the project's ``config.yml``; another pipeline file can be given to
+    compare pipelines on the same split. Takes several minutes (the training); raises
+    :class:`NluEvaluationError` naming the log of the step that failed.
     """
     root = settings.root
     out = out_dir or settings.var_dir / "rasa-eval"
@@ -122,6 +124,9 @@ def evaluate_nlu(
     data_dir = root / "bot" / "data"
     if not (data_dir / "nlu.yml").exists():
         raise NluEvaluationError(f"{data_dir / 'nlu.yml'} is missing; the NLU training data belongs there")
+    config = (config or root / "config.yml").resolve()
+    if not config.is_file():
+        raise NluEvaluationError(f"{config} is not a file; give a Rasa pipeline configuration")
     split_dir, model_dir, results_dir, logs = out / "split", out / "model", out / "results", out / "logs"
     for directory in (split_dir, model_dir, results_dir):
         shutil.rmtree(directory, ignore_errors=True)
@@ -140,7 +145,7 @@ def evaluate_nlu(
     model = model_dir / f"{MODEL_NAME}.tar.gz"
     _run_rasa(
         root, "training",
-        [str(rasa), "train", "nlu", "--config", str(root / "config.yml"), "--domain", str(root / "bot" / "domain.yml"),
+        [str(rasa), "train", "nlu", "--config", str(config), "--domain", str(root / "bot" / "domain.yml"),
          "--nlu", str(train_file), "--out", str(model_dir), "--fixed-model-name", MODEL_NAME],
         logs / "train.log",
         expect=model,
@@ -152,7 +157,7 @@ def evaluate_nlu(
         logs / "test.log",
         expect=results_dir / "intent_report.json",
     )
-    return read_results(results_dir, train_file, test_file, fallback_threshold(root / "config.yml"))
+    return read_results(results_dir, train_file, test_file, fallback_threshold(config))
 
 
 def read_results(results_dir: Path, train_file: Path, test_file: Path, threshold: float) -> NluEvaluation:

@@ -93,6 +93,7 @@ def test_a_failing_rasa_step_names_its_log(tmp_path: Path) -> None:
     rasa.chmod(rasa.stat().st_mode | stat.S_IEXEC)
     (root / "bot" / "data").mkdir(parents=True)
     (root / "bot" / "data" / "nlu.yml").write_text('version: "3.1"\nnlu: []\n', encoding="utf-8")
+    (root / "config.yml").write_text("language: zh\npipeline: []\n", encoding="utf-8")
     settings = Settings(root=root, var_dir=root / "var")
     with pytest.raises(NluEvaluationError) as failure:
         evaluate_nlu(settings)
@@ -105,3 +106,14 @@ def test_a_failing_rasa_step_names_its_log(tmp_path: Path) -> None:
 def test_missing_rasa_environment_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(NluEvaluationError, match="run the setup"):
         evaluate_nlu(Settings(root=tmp_path, var_dir=tmp_path / "var"))
+
+
+def test_a_missing_pipeline_file_is_an_error(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    rasa = root / ".venv-rasa" / "bin" / "rasa"
+    rasa.parent.mkdir(parents=True)
+    rasa.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    (root / "bot" / "data").mkdir(parents=True)
+    (root / "bot" / "data" / "nlu.yml").write_text('version: "3.1"\nnlu: []\n', encoding="utf-8")
+    with pytest.raises(NluEvaluationError, match="not a file"):
+        evaluate_nlu(Settings(root=root, var_dir=root / "var"), config=root / "other.yml")
