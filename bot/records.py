@@ -179,7 +179,7 @@ class ConversationRecords:
     def update_handoff(self, handoff_id: int, status: str, agent_id: str | None = None) -> Handoff:
         if status not in HANDOFF_STATES:
             raise ValueError(f"status must be one of {HANDOFF_STATES}, got {status!r}")
-        with Session(self.engine) as session, session.begin():
+        with _write_lock, Session(self.engine) as session, session.begin():
             row = session.get(HandoffRow, handoff_id)
             if row is None:
                 raise LookupError(f"no hand-off with id {handoff_id}")
