@@ -5,6 +5,8 @@
   logs a warning for a misaligned annotation and then learns a truncated or shifted entity.
 * **Near-duplicates.** The held-out evaluation splits the examples at random; a sentence written
   twice with one character changed would land on both sides and make the test set easy.
+* **Places.** Every name of the region lookup table that occurs in a sentence is annotated as a
+  region; an unannotated place teaches DIET that the same word is sometimes not a place.
 * **Values.** applicant_type is 个人 or 企业 and rating is 1…5 after the synonyms, as the actions
   expect.
 
@@ -25,6 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
+
+from bot.tools.make_region_lookup import region_names
 
 if TYPE_CHECKING:
     import jieba
@@ -165,6 +169,17 @@ def near_duplicates(examples: list[Example]) -> Iterator[str]:
                 yield f"one character apart: {example.intent}: {example.raw!r} and {other.intent}: {other.raw!r}"
 
 
+def unannotated_places(examples: Iterable[Example], names: Iterable[str]) -> Iterator[str]:
+    """Place names (longest match first) that are not inside a region annotation."""
+    ordered = sorted(set(names), key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(name) for name in ordered))
+    for example in examples:
+        covered = {i for e in example.entities if e.entity == "region" for i in range(e.start, e.end)}
+        for match in pattern.finditer(example.text):
+            if not set(range(match.start(), match.end())) <= covered:
+                yield f"{example.intent}: {example.raw!r}: the place {match.group()!r} is not annotated as region"
+
+
 def bad_values(examples: Iterable[Example]) -> Iterator[str]:
     """Entities whose value (after synonyms) is not one the actions understand."""
     for example in examples:
@@ -180,6 +195,7 @@ def bad_values(examples: Iterable[Example]) -> Iterator[str]:
 def main() -> int:
     examples = load_examples()
     problems = list(near_duplicates(examples)) + list(bad_values(examples))
+    problems += list(unannotated_places(examples, region_names()))
     if DICTIONARY_DIR.is_dir():
         problems += list(misaligned(examples, jieba_tokenizer()))
     else:

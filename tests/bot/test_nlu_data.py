@@ -22,6 +22,7 @@ from bot.tools.check_nlu import (
     load_examples,
     misaligned,
     near_duplicates,
+    unannotated_places,
 )
 from bot.tools.make_region_lookup import region_names
 from knowledge.regions import DEVELOPMENT_ZONES, district_short, load_regions
@@ -84,6 +85,11 @@ def test_every_region_value_is_a_known_place(examples: list[Example]) -> None:
         if entity.entity == "region" and entity.value not in known
     }
     assert not unknown, f"region values that name no Ningbo place: {sorted(unknown)}"
+
+
+def test_every_place_is_annotated(examples: list[Example]) -> None:
+    problems = list(unannotated_places(examples, region_names()))
+    assert not problems, "\n".join(problems)
 
 
 def test_answers_to_questions_carry_their_entity(examples: list[Example]) -> None:
