@@ -34,6 +34,7 @@ from knowledge.repository import Catalog
 log = logging.getLogger(__name__)
 
 CACHE_FILE = Path("cache") / "embeddings.npz"
+TOKENS_CACHE = Path("cache") / "tokens.json"
 # Below this many new texts the ONNX encoder (no start-up cost) embeds them one by one; above it,
 # sentence-transformers' batched encoding is faster despite loading torch.
 BATCH_THRESHOLD = 64
@@ -83,6 +84,35 @@ def lexical_tokens(analyzer: TextAnalyzer, document: MatterDocument) -> list[str
     return [token for text, repeat in document.lexical_fields() for token in analyzer.tokens(text) * repeat]
 
 
+def cached_lexical_tokens(
+    analyzer: TextAnalyzer, documents: list[MatterDocument], dictionary: Path, cache_path: Path
+) -> list[list[str]]:
+    """BM25 tokens per matter, reusing those of unchanged matters.
+
+    Tokens depend on the matter's text (its checksum) and on the dictionary (its hash), so the
+    cache is keyed by both; a changed dictionary re-tokenises everything.
+    """
+    import hashlib
+    import json
+
+    dictionary_hash = hashlib.sha256(dictionary.read_bytes()).hexdigest()
+    cached: dict[str, list[str]] = {}
+    try:
+        stored = json.loads(cache_path.read_text(encoding="utf-8"))
+        if stored.get("dictionary") == dictionary_hash:
+            cached = stored["tokens"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        cached = {}
+    tokens = [
+        cached.get(doc.checksum) or lexical_tokens(analyzer, doc) for doc in documents
+    ]
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = {doc.checksum: toks for doc, toks in zip(documents, tokens, strict=True)}
+    cache_path.write_text(json.dumps({"dictionary": dictionary_hash, "tokens": fresh}, ensure_ascii=False),
+                          encoding="utf-8")
+    return tokens
+
+
 class _Embedder:
     """Chooses the batched or the one-by-one encoder depending on how much there is to embed."""
 
@@ -104,7 +134,7 @@ class _Embedder:
             if self._queries is None:
                 from indexer.encoder import PROMPTS, QueryEncoder
 
-                self._queries = (QueryEncoder(self.model_dir, cache_size=0), PROMPTS)
+                self._queries = (QueryEncoder(self.model_dir, cache_size=0, quick_start=True), PROMPTS)
             encoder, prompts = self._queries
             return np.stack([encoder.encode_with_prompt(t, prompts[kind]) for t in texts])
 
@@ -129,7 +159,7 @@ def build_index(settings: Settings, full: bool = False, progress: bool = True) -
     word_count = write_dictionary(dictionary_words(documents, places, departments), dictionary)
     analyzer = TextAnalyzer(dictionary=dictionary)
 
-    lexical = BM25Index.build([lexical_tokens(analyzer, doc) for doc in documents])
+    lexical = BM25Index.build(cached_lexical_tokens(analyzer, documents, dictionary, index_dir / TOKENS_CACHE))
 
     cache_path = index_dir / CACHE_FILE
     if full and cache_path.exists():

@@ -44,9 +44,13 @@ def default_threads() -> int:
 
 
 class QueryEncoder:
-    """Embed questions with ONNX Runtime; a small LRU cache absorbs repeated questions."""
+    """Embed questions with ONNX Runtime; a small LRU cache absorbs repeated questions.
 
-    def __init__(self, model_dir: Path, threads: int | None = None, cache_size: int = 2048) -> None:
+    ``quick_start`` trades speed per text for load time (see :meth:`__init__`)."""
+
+    def __init__(
+        self, model_dir: Path, threads: int | None = None, cache_size: int = 2048, quick_start: bool = False
+    ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -61,6 +65,10 @@ class QueryEncoder:
         options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        if quick_start:
+            # Graph optimisation halves the time per question but doubles the time to load; for
+            # embedding a handful of texts once (an index rebuild), loading fast wins.
+            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
         self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
