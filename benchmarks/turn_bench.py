@@ -2,7 +2,8 @@
 
 Starts the real Rasa server and the real service (a private runtime folder, free ports), then
 plays scripted conversations — a need, a region, a follow-up question, the hand-off — with 1, 10
-and 50 conversations at once, and prints p50/p95 per level. Two baselines run in the same
+and 50 conversations at once, and prints p50/p95 per level — once with people pausing between
+turns (``--think`` seconds, as in a real chat) and once back to back as a stress test. Two baselines run in the same
 process against the same servers: a greeting turn (a custom action, no search) shows what the
 dialogue engine costs by itself, and the same need sent straight to Rasa's REST webhook shows
 what the service's channel layer adds.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import shutil
 import sys
 import tempfile
@@ -43,16 +45,21 @@ def runtime_dir(target: Path) -> Path:
     return target
 
 
-async def play(client, url: str, script: list[str], samples: list[float]) -> None:
+async def play(client, url: str, script: list[str], samples: list[float], think: float) -> None:
     sender = f"bench-{uuid.uuid4().hex[:12]}"
+    # Start at a random moment within one think time, as people do not all type at once.
+    await asyncio.sleep(random.uniform(0, think))
     for message in script:
         started = time.perf_counter()
         reply = await client.post(url, json={"sender": sender, "message": message})
         reply.raise_for_status()
         samples.append((time.perf_counter() - started) * 1000)
+        await asyncio.sleep(think)
 
 
-async def level(base: str, path: str, concurrency: int, rounds: int, scripts: list[list[str]]) -> list[float]:
+async def level(
+    base: str, path: str, concurrency: int, rounds: int, scripts: list[list[str]], think: float = 0.0
+) -> list[float]:
     import httpx
 
     samples: list[float] = []
@@ -60,7 +67,7 @@ async def level(base: str, path: str, concurrency: int, rounds: int, scripts: li
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         for _ in range(rounds):
             await asyncio.gather(
-                *(play(client, path, scripts[i % len(scripts)], samples) for i in range(concurrency))
+                *(play(client, path, scripts[i % len(scripts)], samples, think) for i in range(concurrency))
             )
     return samples
 
@@ -74,6 +81,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", default="1,10,50", help="concurrent conversations (default 1,10,50)")
     parser.add_argument("--rounds", type=int, default=3, help="conversations per concurrent slot (default 3)")
+    parser.add_argument(
+        "--think", type=float, default=3.0,
+        help="seconds a person takes to read and type between turns (default 3; 0 = back-to-back stress)",
+    )
     args = parser.parse_args()
     from daofu.config import Settings
     from daofu.ports import free_port
@@ -87,10 +98,13 @@ def main() -> int:
         try:
             service, rasa = servers.service_url, servers.rasa_url
             asyncio.run(level(service, "/api/chat", 1, 1, SCRIPTS))  # warm-up: load everything once
-            print("\nfull turn through the service (need, region, follow-up, hand-off):")
-            for concurrency in (int(x) for x in args.levels.split(",")):
-                samples = asyncio.run(level(service, "/api/chat", concurrency, args.rounds, SCRIPTS))
-                print(f"  {concurrency:3d} at once   {summary(samples)}")
+            levels = [int(x) for x in args.levels.split(",")]
+            for think in sorted({args.think, 0.0}, reverse=True):
+                label = f"{think:g} s between turns" if think else "back to back, no pause (stress)"
+                print(f"\nfull turn through the service (need, region, follow-up, hand-off), {label}:")
+                for concurrency in levels:
+                    samples = asyncio.run(level(service, "/api/chat", concurrency, args.rounds, SCRIPTS, think))
+                    print(f"  {concurrency:3d} conversations   {summary(samples)}")
             print("\nbaselines, one conversation at a time:")
             greet = asyncio.run(level(service, "/api/chat", 1, 20, [["你好"]]))
             print(f"  greeting only (custom action, no search)     {summary(greet)}")
