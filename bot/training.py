@@ -1,8 +1,9 @@
 """Train the Rasa model when, and only when, its inputs changed.
 
-The inputs are the pipeline (``config.yml``), the domain, the training data and the jieba
-dictionary the tokenizer loads. Their combined hash is stored beside the model; an unchanged hash
-skips the minute-long training.
+The inputs are the pipeline (``config.yml``) and its custom components (``bot/components``), the
+domain, the training data, the jieba dictionary the tokenizer loads and the manifest of the e5
+model whose embeddings the pipeline uses. Their combined hash is stored beside the model; an
+unchanged hash skips the minute-long training.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from daofu.processes import RASA_MODEL_NAME, quiet_rasa_environment, rasa_model_
 log = logging.getLogger(__name__)
 
 DICTIONARY_DIR = Path("var") / "index" / "jieba"
+E5_MANIFEST = Path("var") / "models" / "multilingual-e5-small" / "daofu-model.json"
 
 
 class TrainingError(DaofuError):
@@ -29,9 +31,12 @@ class TrainingError(DaofuError):
 def training_inputs(root: Path) -> list[Path]:
     files = [root / "config.yml", root / "bot" / "domain.yml"]
     files += sorted((root / "bot" / "data").rglob("*.yml"))
+    files += sorted((root / "bot" / "components").rglob("*.py"))
     dictionary = root / DICTIONARY_DIR
     if dictionary.is_dir():
         files += sorted(p for p in dictionary.iterdir() if p.is_file())
+    if (root / E5_MANIFEST).is_file():
+        files.append(root / E5_MANIFEST)
     return files
 
 
