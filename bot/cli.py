@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "evaluate-nlu",
         help="split bot/data 80/20 (seed 42), train an NLU model on 80 %% and score intents and places on the rest",
         description="Held-out NLU evaluation: rasa data split nlu, rasa train nlu with config.yml, rasa test nlu. "
-        "Reports and logs go to var/rasa-eval/. The training takes about 10–20 minutes on two cores.",
+        "Reports and logs go to var/rasa-eval/. Training and testing take about four minutes on two cores.",
     )
     evaluate.add_argument(
         "--config", type=Path, default=None, help="pipeline to evaluate instead of config.yml (to compare pipelines)"

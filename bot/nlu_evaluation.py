@@ -43,6 +43,8 @@ TRAINING_FRACTION = 0.8
 RANDOM_SEED = 42
 MODEL_NAME = "nlu-eval"
 ENTITY_EXTRACTOR = "DIETClassifier"
+# reports `rasa test nlu` writes that are not an entity extractor's
+NON_ENTITY_REPORTS = {"intent_report.json", "response_selection_report.json"}
 # Keys of Rasa's classification reports that are averages, not labels.
 SUMMARY_KEYS = frozenset({"accuracy", "macro avg", "micro avg", "weighted avg"})
 
@@ -163,7 +165,7 @@ def evaluate_nlu(
 def read_results(results_dir: Path, train_file: Path, test_file: Path, threshold: float) -> NluEvaluation:
     """The scores from the reports ``rasa test nlu`` wrote into ``results_dir``."""
     intent_report = results_dir / "intent_report.json"
-    entity_report = results_dir / f"{ENTITY_EXTRACTOR}_report.json"
+    entity_report = _entity_report(results_dir)
     intents_raw = _read_json(intent_report)
     intents: dict[str, Score] = {}
     confusions: dict[str, dict[str, int]] = {}
@@ -206,6 +208,21 @@ def read_results(results_dir: Path, train_file: Path, test_file: Path, threshold
         errors_file=errors,
         results_dir=results_dir,
     )
+
+
+def _entity_report(results_dir: Path) -> Path:
+    """The report of the pipeline's entity extractor (``rasa test`` names it after the component).
+
+    When several extractors wrote one, the one that scored the region entity wins; with none, the
+    path of the default extractor's report is returned so the error message can name it.
+    """
+    reports = sorted(
+        path for path in results_dir.glob("*_report.json") if path.name not in NON_ENTITY_REPORTS
+    )
+    for path in reports:
+        if "region" in (_read_json(path) or {}):
+            return path
+    return reports[0] if reports else results_dir / f"{ENTITY_EXTRACTOR}_report.json"
 
 
 def fallback_threshold(config: Path) -> float:

@@ -71,7 +71,7 @@ def ensure_trained(settings: Settings, force: bool = False) -> Path:
     ]
     log_path = settings.var_dir / "logs" / "rasa-train.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log.info("training the dialogue model (about a minute; log: %s)", log_path)
+    log.info("training the dialogue model (two to four minutes; log: %s)", log_path)
     started = time.monotonic()
     with log_path.open("w") as log_file:
         result = subprocess.run(

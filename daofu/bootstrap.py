@@ -164,8 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         description="Set up the environments, model, catalogue, index and dialogue model; then run or test.",
     )
     parser.add_argument("action", choices=["setup", "run", "test"], help="what to do after setting up")
-    parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (test only)")
+    parser.add_argument(
+        "pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest, options included (test only)"
+    )
     args = parser.parse_args(argv)
+    if args.pytest_args and args.action != "test":
+        parser.error(f"extra arguments are for `test` only: {' '.join(args.pytest_args)}")
     try:
         if args.action == "run":
             ensure_ports_free()

@@ -25,8 +25,9 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Text, Type
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -35,7 +36,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
-from rasa.shared.exceptions import RasaException
+from rasa.shared.exceptions import InvalidConfigException, RasaException
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -54,13 +55,13 @@ class E5ModelMissingError(RasaException):
     """The e5 model folder, its tokenizer or its ONNX graph is not where the config says."""
 
 
-def resolve_model_dir(model_dir: Text) -> Path:
+def resolve_model_dir(model_dir: str) -> Path:
     """``model_dir`` as an absolute path; a relative one is taken from the working directory."""
     path = Path(os.path.expanduser(model_dir))
     return path if path.is_absolute() else Path.cwd() / path
 
 
-def _missing_files(directory: Path) -> List[Path]:
+def _missing_files(directory: Path) -> list[Path]:
     return [directory / name for name in (TOKENIZER_FILE, ONNX_GRAPH) if not (directory / name).is_file()]
 
 
@@ -100,14 +101,14 @@ class E5Encoder:
             str(model_dir / ONNX_GRAPH), options, providers=["CPUExecutionProvider"]
         )
 
-    def encode(self, texts: Sequence[Text], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         """One vector per text (``query: `` prefix), in the order given; batched by length."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         encodings = self._tokenizer.encode_batch([QUERY_PREFIX + text for text in texts])
         # Sorting by length keeps the padding (wasted work) in each batch small.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        vectors: Optional[np.ndarray] = None
+        vectors: np.ndarray | None = None
         started = time.monotonic()
         batches = (len(order) + batch_size - 1) // batch_size
         log_every = max(1, batches // 10)
@@ -138,11 +139,11 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
     """Dense sentence features for TEXT: the multilingual-e5-small embedding of the message."""
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [Tokenizer]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             **DenseFeaturizer.get_default_config(),
             # the sentence-transformers folder built by `daofu model build`, relative to the
@@ -152,21 +153,26 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             "batch_size": 32,
             # ONNX Runtime threads; 0: DAOFU_ENCODER_THREADS, else two (or one on one core)
             "threads": 0,
+            # length of the feature vector (the embedding has unit length); a longer one weighs
+            # more against the sparse n-gram counts in DIET's first layers
+            "scale": 1.0,
         }
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["onnxruntime", "tokenizers"]
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         if not config.get("model_dir"):
-            raise E5ModelMissingError("E5SentenceFeaturizer needs `model_dir` (the e5 model folder) in config.yml")
+            raise InvalidConfigException("E5SentenceFeaturizer needs `model_dir` (the e5 model folder) in config.yml")
         if int(config.get("batch_size") or 0) < 1:
-            raise E5ModelMissingError("E5SentenceFeaturizer's `batch_size` must be a positive number")
+            raise InvalidConfigException("E5SentenceFeaturizer's `batch_size` must be a positive number")
+        if float(config.get("scale") or 0) <= 0:
+            raise InvalidConfigException("E5SentenceFeaturizer's `scale` must be a positive number")
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """The model's identity, so a rebuilt model is not served from Rasa's training cache."""
         directory = resolve_model_dir(str(config.get("model_dir") or ""))
         manifest = directory / MANIFEST_FILE
@@ -178,16 +184,17 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             return f"{stat.st_size}:{stat.st_mtime_ns}"
         return None
 
-    def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
+    def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
         super().__init__(execution_context.node_name, config)
         self.model_dir = resolve_model_dir(str(config["model_dir"]))
         self.batch_size = int(config["batch_size"])
+        self.scale = float(config["scale"])
         self.encoder = E5Encoder(self.model_dir, int(config.get("threads") or 0))
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -202,14 +209,16 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             self._featurize(messages, progress=True)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Adds the sentence embedding to each message that has a text (at run time, one by one)."""
         self._featurize([m for m in messages if m.get(TEXT)], progress=False)
         return messages
 
-    def _featurize(self, messages: List[Message], progress: bool) -> None:
+    def _featurize(self, messages: list[Message], progress: bool) -> None:
         vectors = self.encoder.encode([m.get(TEXT) for m in messages], self.batch_size, progress)
-        for message, vector in zip(messages, vectors):
+        if self.scale != 1.0:
+            vectors = vectors * np.float32(self.scale)
+        for message, vector in zip(messages, vectors, strict=False):
             self.add_features_to_message(
                 sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
             )

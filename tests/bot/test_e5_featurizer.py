@@ -1,0 +1,142 @@
+"""The e5 featurizer of the Rasa pipeline embeds exactly like the service's question encoder.
+
+``bot.components.e5_featurizer`` runs inside Rasa (Python 3.10, ``.venv-rasa``), so the component
+is driven there in one subprocess: created the way Rasa creates it, then fed messages one by one
+(``process``, as at run time) and as training data (``process_training_data``, batched). Its
+vectors are compared with :class:`indexer.encoder.QueryEncoder` of the service on the same texts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.training import training_inputs
+from daofu.config import PROJECT_ROOT, load_settings
+from daofu.processes import quiet_rasa_environment
+
+RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+COMPONENT = "bot.components.e5_featurizer.E5SentenceFeaturizer"
+TEXTS = [
+    "你好",
+    "社保卡丢了咋补办",
+    "我在[鄞州]想开一家饭店，需要办理哪些手续？",
+    "周末开不开",
+    "糖醋排骨怎么做",
+    "ID card renew 身份证",
+]
+
+# Runs in the Rasa environment with the project root as working directory, as `rasa train` does.
+DRIVER = r"""
+import json, sys
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.utils.common import class_from_module_path
+
+request = json.load(sys.stdin)
+cls = class_from_module_path(request["component"])
+context = ExecutionContext(GraphSchema({}), node_name="e5_featurizer")
+
+
+def create(model_dir):
+    config = {**cls.get_default_config(), "model_dir": model_dir}
+    return cls.create(config, None, None, context)
+
+
+def features(message):
+    dense = [f for f in message.features if f.attribute == TEXT and not f.is_sparse()]
+    return {
+        "types": sorted(f.type for f in dense),
+        "vectors": [f.features.reshape(-1).tolist() for f in dense],
+        "shapes": [list(f.features.shape) for f in dense],
+    }
+
+
+component = create(request["model_dir"])
+single = [component.process([Message(data={TEXT: text})])[0] for text in request["texts"]]
+training = TrainingData([Message(data={TEXT: text, "intent": "x"}) for text in request["texts"]])
+component.process_training_data(training)
+empty = component.process([Message(data={TEXT: ""})])[0]
+try:
+    create(request["missing_dir"])
+    missing = None
+except Exception as exc:
+    missing = {"type": type(exc).__name__, "message": str(exc)}
+json.dump({
+    "single": [features(m) for m in single],
+    "batched": [features(m) for m in training.training_examples],
+    "empty": features(empty),
+    "missing": missing,
+}, sys.stdout)
+"""
+
+
+@pytest.fixture(scope="module")
+def rasa_side(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    if not RASA_PYTHON.exists():
+        pytest.fail(f"{RASA_PYTHON} is missing; run the setup (scripts/run.sh) to create the Rasa environment")
+    model_dir = load_settings().model_dir
+    if not (model_dir / "onnx" / "query-encoder.onnx").exists():
+        pytest.fail(f"no e5 model at {model_dir}; run `daofu model build` (the setup does it)")
+    missing_dir = tmp_path_factory.mktemp("no-model") / "multilingual-e5-small"
+    request = {"component": COMPONENT, "model_dir": str(model_dir), "missing_dir": str(missing_dir), "texts": TEXTS}
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", DRIVER],
+        input=json.dumps(request), capture_output=True, text=True, cwd=PROJECT_ROOT,
+        env=quiet_rasa_environment(), timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout)
+    answer["missing_dir"] = missing_dir
+    return answer
+
+
+@pytest.fixture(scope="module")
+def service_vectors() -> np.ndarray:
+    from indexer.encoder import QueryEncoder
+
+    encoder = QueryEncoder(load_settings().model_dir, cache_size=0)
+    return np.stack([encoder.encode(text) for text in TEXTS])
+
+
+@pytest.mark.parametrize("mode", ["single", "batched"])
+def test_embeddings_match_the_service_encoder(rasa_side: dict, service_vectors: np.ndarray, mode: str) -> None:
+    for text, message, reference in zip(TEXTS, rasa_side[mode], service_vectors, strict=True):
+        assert message["types"] == ["sentence"], f"{text}: {message['types']}"
+        assert message["shapes"] == [[1, reference.shape[0]]]
+        vector = np.asarray(message["vectors"][0], dtype=np.float32)
+        assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-4
+        cosine = float(vector @ reference / np.linalg.norm(reference))
+        assert cosine > 0.999, f"{text}: cosine {cosine:.5f}"
+
+
+def test_a_message_without_text_gets_no_features(rasa_side: dict) -> None:
+    assert rasa_side["empty"]["types"] == []
+
+
+def test_a_missing_model_names_the_path_and_the_fix(rasa_side: dict) -> None:
+    missing = rasa_side["missing"]
+    assert missing is not None, "creating the component without a model did not fail"
+    assert missing["type"] == "E5ModelMissingError"
+    assert str(rasa_side["missing_dir"]) in missing["message"]
+    assert "daofu model build" in missing["message"]
+
+
+def test_the_component_is_in_the_pipeline_and_a_training_input() -> None:
+    config = (PROJECT_ROOT / "config.yml").read_text(encoding="utf-8")
+    assert f"name: {COMPONENT}" in config
+    inputs = training_inputs(PROJECT_ROOT)
+    assert PROJECT_ROOT / "bot" / "components" / "e5_featurizer.py" in inputs
+
+
+def test_the_component_needs_no_project_imports() -> None:
+    """Rasa's environment has none of the service's packages; the component imports only Rasa's."""
+    source = Path(PROJECT_ROOT / "bot" / "components" / "e5_featurizer.py").read_text(encoding="utf-8")
+    for module in ("daofu", "indexer", "knowledge", "channels"):
+        assert f"from {module}" not in source and f"import {module}" not in source
