@@ -75,6 +75,9 @@ def _run(args: argparse.Namespace) -> int:
         stopping = True
 
     signal.signal(signal.SIGTERM, request_stop)
+    # A program started in the background of a script inherits an ignored SIGINT; Ctrl-C (or a
+    # supervisor's SIGINT) must still stop both servers.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print("starting Rasa and the service (Rasa needs about half a minute to load its models)…", flush=True)
     try:
         servers.start()
