@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,23 @@ class _Embedder:
         self.progress = progress
         self._documents = None
         self._queries = None
+        self._loader: threading.Thread | None = None
+
+    def preload_small_encoder(self) -> None:
+        """Load the one-by-one encoder in the background while the catalogue is read.
+
+        A rebuild of an existing index usually embeds a handful of texts; loading the encoder
+        (tokenizer and ONNX session, about 1.5 s) then costs more than the embedding. Both loads
+        run in native code, so they overlap with reading the catalogue.
+        """
+        if self._loader is None and self._queries is None:
+            self._loader = threading.Thread(target=self._load_small_encoder, name="encoder-preload", daemon=True)
+            self._loader.start()
+
+    def _load_small_encoder(self) -> None:
+        from indexer.encoder import PROMPTS, QueryEncoder
+
+        self._queries = (QueryEncoder(self.model_dir, cache_size=0, quick_start=True), PROMPTS)
 
     def __call__(self, kind: str):
         def encode(texts: list[str]) -> np.ndarray:
@@ -131,10 +149,10 @@ class _Embedder:
                     self._documents = DocumentEncoder(self.model_dir)
                 log.info("embedding %d %s texts", len(texts), kind)
                 return self._documents.encode(texts, kind=kind, progress=self.progress)
+            if self._loader is not None:
+                self._loader.join()
             if self._queries is None:
-                from indexer.encoder import PROMPTS, QueryEncoder
-
-                self._queries = (QueryEncoder(self.model_dir, cache_size=0, quick_start=True), PROMPTS)
+                self._load_small_encoder()
             encoder, prompts = self._queries
             return np.stack([encoder.encode_with_prompt(t, prompts[kind]) for t in texts])
 
@@ -144,6 +162,9 @@ class _Embedder:
 def build_index(settings: Settings, full: bool = False, progress: bool = True) -> BuildReport:
     started = time.monotonic()
     model = ModelManifest.read(settings.model_dir)
+    embed = _Embedder(settings.model_dir, progress)
+    if not full and (settings.index_dir / CACHE_FILE).exists():
+        embed.preload_small_encoder()  # an update of an existing index: few texts to embed
     engine = create_engine_for(settings.database_url)
     try:
         catalog = Catalog(engine, settings)
@@ -165,7 +186,6 @@ def build_index(settings: Settings, full: bool = False, progress: bool = True) -
     if full and cache_path.exists():
         cache_path.unlink()
     cache = EmbeddingCache(cache_path, model.weights_sha256)
-    embed = _Embedder(settings.model_dir, progress)
     passage_vectors = cache.embed([d.passage for d in documents], embed("passage"), namespace="passage: ")
     question_texts: list[str] = []
     question_owners: list[int] = []
