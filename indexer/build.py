@@ -132,8 +132,14 @@ class _Embedder:
         run in native code, so they overlap with reading the catalogue.
         """
         if self._loader is None and self._queries is None:
-            self._loader = threading.Thread(target=self._load_small_encoder, name="encoder-preload", daemon=True)
+            self._loader = threading.Thread(target=self._preload, name="encoder-preload", daemon=True)
             self._loader.start()
+
+    def _preload(self) -> None:
+        try:
+            self._load_small_encoder()
+        except Exception as exc:  # the build loads again when it needs the encoder and reports it there
+            log.debug("preloading the question encoder failed: %s", exc)
 
     def _load_small_encoder(self) -> None:
         from indexer.encoder import PROMPTS, QueryEncoder

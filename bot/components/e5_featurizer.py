@@ -154,7 +154,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             # ONNX Runtime threads; 0: DAOFU_ENCODER_THREADS, else two (or one on one core)
             "threads": 0,
             # length of the feature vector (the embedding has unit length); a longer one weighs
-            # more against the sparse n-gram counts in DIET's first layers
+            # more against the sparse n-gram counts in the classifier that reads both
             "scale": 1.0,
         }
 
@@ -218,7 +218,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         vectors = self.encoder.encode([m.get(TEXT) for m in messages], self.batch_size, progress)
         if self.scale != 1.0:
             vectors = vectors * np.float32(self.scale)
-        for message, vector in zip(messages, vectors, strict=False):
+        for message, vector in zip(messages, vectors, strict=True):
             self.add_features_to_message(
                 sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
             )
