@@ -72,7 +72,7 @@ def test_values_are_the_ones_the_actions_understand(examples: list[Example]) -> 
 
 def test_entities_sit_on_jieba_token_boundaries(examples: list[Example]) -> None:
     if not DICTIONARY_DIR.is_dir():
-        pytest.skip(f"{DICTIONARY_DIR} is missing; `daofu setup` builds the jieba dictionary")
+        pytest.fail(f"{DICTIONARY_DIR} is missing; `daofu setup` builds the jieba dictionary")
     problems = list(misaligned(examples, jieba_tokenizer()))
     assert not problems, "\n".join(problems)
 
