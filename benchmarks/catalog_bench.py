@@ -27,8 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from knowledge.catalog import build_records, write_catalog
 from knowledge.db import create_engine_for, create_schema, session_factory
+from knowledge.demo.catalog import build_records, write_catalog
 from knowledge.importer import import_catalog
 from knowledge.models import Department, Guide, GuideMaterial, Matter, Region
 from knowledge.records import CatalogRecords, content_hash, regions_parents_first

@@ -154,8 +154,9 @@ def main() -> int:
         two_threads = latency(lambda q: searcher.search(q), questions)
         print(f"hybrid, 2 threads for one question    {percentiles(two_threads)}   (the service's default)")
         searcher.encoder = QueryEncoder(settings.model_dir, threads=1, cache_size=0)
-        lexical_searcher = Searcher(searcher.data, searcher.analyzer, searcher.encoder,
-                                    replace(searcher.weights, mode="lexical"))
+        lexical_searcher = Searcher(
+            searcher.data, searcher.analyzer, searcher.encoder, replace(searcher.weights, mode="lexical")
+        )
         print(f"baseline: BM25 alone                  {percentiles(latency(lexical_searcher.search, questions))}")
         model = load_model(settings.model_dir)
 
@@ -174,16 +175,20 @@ def main() -> int:
         print(f"2 threads  {two:6.1f} questions/s   ({two / one:.2f}× the baseline)")
 
         print("\n== memory ==")
-        print(f"before loading {before:7.0f} MB   after loading the searcher {after:7.0f} MB   "
-              f"(+{after - before:.0f} MB, loaded in {load_seconds:.1f} s)")
+        print(
+            f"before loading {before:7.0f} MB   after loading the searcher {after:7.0f} MB   "
+            f"(+{after - before:.0f} MB, loaded in {load_seconds:.1f} s)"
+        )
 
         print("\n== index build ==")
         code = change_one_matter(settings)
         started = time.perf_counter()
         report = build_index(settings, progress=False)
         incremental = time.perf_counter() - started
-        print(f"rebuild after one changed matter ({code}): {incremental:6.1f} s "
-              f"({report.embedded} texts embedded, {report.reused} from cache)")
+        print(
+            f"rebuild after one changed matter ({code}): {incremental:6.1f} s "
+            f"({report.embedded} texts embedded, {report.reused} from cache)"
+        )
         if not args.skip_build:
             cold = private_settings(scratch / "cold", copy_index=False)
             started = time.perf_counter()

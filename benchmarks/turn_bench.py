@@ -82,7 +82,9 @@ def main() -> int:
     parser.add_argument("--levels", default="1,10,50", help="concurrent conversations (default 1,10,50)")
     parser.add_argument("--rounds", type=int, default=3, help="conversations per concurrent slot (default 3)")
     parser.add_argument(
-        "--think", type=float, default=3.0,
+        "--think",
+        type=float,
+        default=3.0,
         help="seconds a person takes to read and type between turns (default 3; 0 = back-to-back stress)",
     )
     args = parser.parse_args()

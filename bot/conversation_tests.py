@@ -38,10 +38,15 @@ def run_conversation_tests(settings: Settings) -> ConversationTestResult:
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / "rasa-test.log"
     command = [
-        str(settings.root / ".venv-rasa" / "bin" / "rasa"), "test", "core",
-        "--stories", str(settings.root / TESTS_DIR),
-        "--model", str(model),
-        "--out", str(out),
+        str(settings.root / ".venv-rasa" / "bin" / "rasa"),
+        "test",
+        "core",
+        "--stories",
+        str(settings.root / TESTS_DIR),
+        "--model",
+        str(model),
+        "--out",
+        str(out),
     ]
     with log_path.open("w") as log_file:
         result = subprocess.run(

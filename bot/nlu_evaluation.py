@@ -95,10 +95,6 @@ class NluEvaluation:
         scored = [score.f1 for score in self.intents.values() if score.support > 0]
         return sum(scored) / len(scored) if scored else 0.0
 
-    @property
-    def intent_f1(self) -> dict[str, float]:
-        return {name: score.f1 for name, score in self.intents.items()}
-
     def weakest(self, count: int = 5) -> list[tuple[str, Score]]:
         """The intents with the lowest F1 (ties by name), the ones to write more data for."""
         ranked = sorted(self.intents.items(), key=lambda item: (item[1].f1, item[0]))
@@ -137,25 +133,64 @@ def evaluate_nlu(
     # `--nlu bot/data` loads every NLU file there: nlu.yml and the lookup table (rules and stories
     # are not NLU data and are skipped), so the lookup and the synonyms travel with the split.
     _run_rasa(
-        root, "split",
-        [str(rasa), "data", "split", "nlu", "--nlu", str(data_dir),
-         "--training-fraction", str(training_fraction), "--random-seed", str(random_seed), "--out", str(split_dir)],
+        root,
+        "split",
+        [
+            str(rasa),
+            "data",
+            "split",
+            "nlu",
+            "--nlu",
+            str(data_dir),
+            "--training-fraction",
+            str(training_fraction),
+            "--random-seed",
+            str(random_seed),
+            "--out",
+            str(split_dir),
+        ],
         logs / "split.log",
         expect=split_dir / "test_data.yml",
     )
     train_file, test_file = split_dir / "training_data.yml", split_dir / "test_data.yml"
     model = model_dir / f"{MODEL_NAME}.tar.gz"
     _run_rasa(
-        root, "training",
-        [str(rasa), "train", "nlu", "--config", str(config), "--domain", str(root / "bot" / "domain.yml"),
-         "--nlu", str(train_file), "--out", str(model_dir), "--fixed-model-name", MODEL_NAME],
+        root,
+        "training",
+        [
+            str(rasa),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--domain",
+            str(root / "bot" / "domain.yml"),
+            "--nlu",
+            str(train_file),
+            "--out",
+            str(model_dir),
+            "--fixed-model-name",
+            MODEL_NAME,
+        ],
         logs / "train.log",
         expect=model,
     )
     _run_rasa(
-        root, "test",
-        [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(test_file), "--out", str(results_dir),
-         "--no-plot", "--successes"],
+        root,
+        "test",
+        [
+            str(rasa),
+            "test",
+            "nlu",
+            "--model",
+            str(model),
+            "--nlu",
+            str(test_file),
+            "--out",
+            str(results_dir),
+            "--no-plot",
+            "--successes",
+        ],
         logs / "test.log",
         expect=results_dir / "intent_report.json",
     )
@@ -216,9 +251,7 @@ def _entity_report(results_dir: Path) -> Path:
     When several extractors wrote one, the one that scored the region entity wins; with none, the
     path of the default extractor's report is returned so the error message can name it.
     """
-    reports = sorted(
-        path for path in results_dir.glob("*_report.json") if path.name not in NON_ENTITY_REPORTS
-    )
+    reports = sorted(path for path in results_dir.glob("*_report.json") if path.name not in NON_ENTITY_REPORTS)
     for path in reports:
         if "region" in (_read_json(path) or {}):
             return path

@@ -1,9 +1,10 @@
 """Train the Rasa model when, and only when, its inputs changed.
 
-The inputs are the pipeline (``config.yml``) and its custom components (``bot/components``), the
-domain, the training data, the jieba dictionary the tokenizer loads and the manifest of the e5
-model whose embeddings the pipeline uses. Their combined hash is stored beside the model; an
-unchanged hash skips the minute-long training.
+The inputs are the pipeline (``config.yml``) and its custom components (``bot/components``) with
+the e5 encoder they share with the search (``indexer/e5_onnx.py``), the domain, the training data,
+the jieba dictionary the tokenizer loads and the manifest of the e5 model whose embeddings the
+pipeline uses. Their combined hash is stored beside the model; an unchanged hash skips the
+minute-long training.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from pathlib import Path
 from daofu.config import Settings
 from daofu.errors import DaofuError
 from daofu.processes import RASA_MODEL_NAME, quiet_rasa_environment, rasa_model_path
+from indexer.e5_onnx import MANIFEST_NAME
 
 log = logging.getLogger(__name__)
 
 DICTIONARY_DIR = Path("var") / "index" / "jieba"
-E5_MANIFEST = Path("var") / "models" / "multilingual-e5-small" / "daofu-model.json"
+E5_MANIFEST = Path("var") / "models" / "multilingual-e5-small" / MANIFEST_NAME
+# The featurizer's encoder lives outside bot/components, shared with the search (indexer.encoder).
+E5_ENCODER = Path("indexer") / "e5_onnx.py"
 
 
 class TrainingError(DaofuError):
@@ -32,6 +36,7 @@ def training_inputs(root: Path) -> list[Path]:
     files = [root / "config.yml", root / "bot" / "domain.yml"]
     files += sorted((root / "bot" / "data").rglob("*.yml"))
     files += sorted((root / "bot" / "components").rglob("*.py"))
+    files.append(root / E5_ENCODER)
     dictionary = root / DICTIONARY_DIR
     if dictionary.is_dir():
         files += sorted(p for p in dictionary.iterdir() if p.is_file())
@@ -62,12 +67,18 @@ def ensure_trained(settings: Settings, force: bool = False) -> Path:
     if not rasa.exists():
         raise TrainingError(f"{rasa} is missing; run the setup (scripts/run.sh) to create the Rasa environment")
     command = [
-        str(rasa), "train",
-        "--config", "config.yml",
-        "--domain", "bot/domain.yml",
-        "--data", "bot/data",
-        "--out", str(settings.rasa_model_dir),
-        "--fixed-model-name", RASA_MODEL_NAME,
+        str(rasa),
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "bot/domain.yml",
+        "--data",
+        "bot/data",
+        "--out",
+        str(settings.rasa_model_dir),
+        "--fixed-model-name",
+        RASA_MODEL_NAME,
     ]
     log_path = settings.var_dir / "logs" / "rasa-train.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,8 @@
 
 Rasa calls this for every custom action. Hosting rasa-sdk's executor in the service itself (rather
 than a separate ``rasa run actions`` process) means one Python 3.11 process owns the search
-index and the model, loaded once, and there is one process less to run and watch.
+index and the model, loaded once, and there is one process less to run and watch. The actions
+are registered as instances that share the process's :class:`~daofu.services.Services`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ from sanic import Blueprint, Request, response
 from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 
+from bot.actions import create_actions
+from daofu.services import Services
+
 log = logging.getLogger(__name__)
 
 
-def create_executor(package: str = "bot.actions") -> ActionExecutor:
+def create_executor(services: Services) -> ActionExecutor:
     executor = ActionExecutor()
-    executor.register_package(package)
+    for action in create_actions(services):
+        executor.register_action(action)
     return executor
 
 

@@ -1,4 +1,9 @@
-"""The service: one Sanic app that hosts every channel, the action endpoint and the APIs.
+"""The service's composition root: one Sanic app that hosts every channel, the action endpoint and the APIs.
+
+:func:`create_app` is the one place that wires the service. It opens the process's shared objects
+once (:class:`~daofu.services.Services`: settings, database engine, catalogue, conversation
+records, search index) and hands them to the action executor and to each channel's
+``install(app, services)``. Nothing else in the service opens a database or loads the index.
 
 Routes (each channel adds its own in its module):
 
@@ -6,19 +11,15 @@ Routes (each channel adds its own in its module):
 * ``POST /webhook`` — Rasa's custom actions (:mod:`channels.action_endpoint`);
 * ``POST /api/chat`` — the plain text channel: ``{"sender", "message"}`` in, the bot's messages out.
 
-Each channel lives in its own module with an ``install(app, settings)`` function that adds its
-routes; :data:`CHANNEL_MODULES` lists them. Shared services hang off ``app.ctx``: ``settings``,
-``dialogue`` (:class:`~channels.dialogue.DialogueClient`).
-
 The app runs in a single process (``single_process=True``): the search index and the embedding
-model are loaded once, and no worker is forked after torch has started threads.
+model are loaded once, and no worker is forked after the model has started threads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
-import os
 
 from sanic import Request, Sanic
 from sanic.exceptions import BadRequest
@@ -28,35 +29,39 @@ from channels.action_endpoint import action_blueprint, create_executor
 from channels.dialogue import DialogueClient, DialogueUnavailable
 from channels.http import error_response, json_response
 from daofu.config import Settings, load_settings
+from daofu.errors import DaofuError
+from daofu.messages import to_wire
+from daofu.services import Services
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 
-# Modules that add routes through ``install(app, settings)``; one per channel or API.
-CHANNEL_MODULES = (
-    "channels.search_api",
-    "channels.forms",
-    "channels.widget",
-    "channels.wechat",
-    "channels.agent",
-)
 
-
-def create_app(settings: Settings | None = None, name: str = "daofu") -> Sanic:
+def create_app(settings: Settings | None = None, services: Services | None = None, name: str = "daofu") -> Sanic:
+    """The service for ``settings``; ``services`` replaces the shared objects (tests pass their own)."""
     settings = settings or load_settings()
+    services = services or Services.open(settings)
     app = Sanic(name)
     app.config.KEEP_ALIVE_TIMEOUT = 30
     app.ctx.settings = settings
-    app.blueprint(action_blueprint(create_executor()))
+    app.ctx.services = services
+    app.blueprint(action_blueprint(create_executor(services)))
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
-        app.ctx.dialogue = DialogueClient(settings.rasa_url, token=os.environ.get("DAOFU_RASA_TOKEN", ""))
+        app.ctx.dialogue = DialogueClient(settings.rasa_url, token=settings.rasa_token)
+        try:
+            await asyncio.to_thread(services.warm_up)
+        except DaofuError as exc:
+            # The service still starts: the forms and the console work without the index, and
+            # every search route answers 503 saying why.
+            log.error("the search index could not be loaded: %s", exc)
 
     @app.after_server_stop
     async def close_clients(app: Sanic) -> None:
         await app.ctx.dialogue.close()
+        services.close()
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -81,37 +86,16 @@ def create_app(settings: Settings | None = None, name: str = "daofu") -> Sanic:
         try:
             messages = await request.app.ctx.dialogue.send(sender, message, metadata={"channel": "api"})
         except DialogueUnavailable as exc:
-            log.warning("chat from %s failed: %s", sender, exc)
+            log.warning("chat turn failed: %s", exc)
             return error_response(str(exc), 503)
-        return json_response({"messages": messages})
+        return json_response({"messages": [to_wire(m) for m in messages]})
 
-    for module_name in enabled_channel_modules():
-        module = importlib.import_module(module_name)
-        install = getattr(module, "install", None)
-        if install is None:
-            raise RuntimeError(f"{module_name} has no install(app, settings) function")
-        install(app, settings)
+    for channel in settings.channels:
+        module = importlib.import_module(f"channels.{channel}")
+        module.install(app, services)
     return app
 
 
-def enabled_channel_modules() -> list[str]:
-    """All channel modules, or the ones named in ``DAOFU_CHANNELS`` (e.g. ``widget,agent,forms``).
-
-    A deployment that does not run, say, the WeChat account leaves it out and its routes do not
-    exist at all.
-    """
-    raw = os.environ.get("DAOFU_CHANNELS", "").strip()
-    if not raw:
-        return list(CHANNEL_MODULES)
-    wanted = {name.strip() for name in raw.split(",") if name.strip()}
-    known = {module.rsplit(".", 1)[1]: module for module in CHANNEL_MODULES}
-    unknown = wanted - set(known)
-    if unknown:
-        raise ValueError(f"DAOFU_CHANNELS names unknown channels {sorted(unknown)}; known: {sorted(known)}")
-    return [module for name, module in known.items() if name in wanted]
-
-
-def serve(settings: Settings | None = None) -> None:
-    settings = settings or load_settings()
+def serve(settings: Settings) -> None:
     app = create_app(settings)
     app.run(host=settings.host, port=settings.port, single_process=True, access_log=False, motd=False)

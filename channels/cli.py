@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,15 +17,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    if args.host:
-        os.environ["DAOFU_HOST"] = args.host
-    if args.port:
-        os.environ["DAOFU_PORT"] = str(args.port)
     from channels.app import serve
     from daofu.config import load_settings
     from daofu.ports import ensure_ports_free
 
     settings = load_settings()
+    if args.host:
+        settings = settings.replace(host=args.host)
+    if args.port:
+        settings = settings.replace(port=args.port)
     ensure_ports_free(settings, include_rasa=False)
     serve(settings)
     return 0

@@ -7,7 +7,7 @@ Example::
 
     client = DialogueClient("http://127.0.0.1:5005")
     messages = await client.send("wx-oABC", "身份证到期了怎么换", metadata={"channel": "wechat"})
-    # [{"recipient_id": "wx-oABC", "text": "…", "buttons": [...]}, {"custom": {...}}]
+    # [Text("…", buttons=(…)), GuideCard(…)] — typed messages, see daofu.messages
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from typing import Any
 import httpx
 
 from daofu.errors import DaofuError
+from daofu.messages import BotMessage, read_turn
 
 log = logging.getLogger(__name__)
-
-BotMessage = dict[str, Any]
 
 
 class DialogueUnavailable(DaofuError):
@@ -35,22 +34,23 @@ class DialogueClient:
         self._client = httpx.AsyncClient(timeout=timeout)
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
+        """Every bot message of the turn, read and checked (:func:`daofu.messages.read_turn`)."""
         if not sender:
             raise ValueError("sender must be a non-empty conversation id")
         params = {"token": self.token} if self.token else None
         payload = {"sender": sender, "message": text, "metadata": metadata or {}}
         try:
-            response = await self._client.post(
-                f"{self.base_url}/webhooks/rest/webhook", json=payload, params=params
-            )
+            response = await self._client.post(f"{self.base_url}/webhooks/rest/webhook", json=payload, params=params)
         except httpx.TimeoutException:
             raise DialogueUnavailable(f"the dialogue server at {self.base_url} did not answer in time") from None
         except httpx.HTTPError as exc:
             raise DialogueUnavailable(f"the dialogue server at {self.base_url} is unreachable ({exc})") from None
         if response.status_code != 200:
             raise DialogueUnavailable(f"the dialogue server answered HTTP {response.status_code}")
-        messages = response.json()
-        return messages if isinstance(messages, list) else []
+        try:
+            return read_turn(response.json())
+        except ValueError:
+            raise DialogueUnavailable("the dialogue server sent an answer that is not JSON") from None
 
     async def healthy(self) -> bool:
         try:

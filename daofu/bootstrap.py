@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from daofu.config import SettingsError, load_settings
 from daofu.errors import DaofuError
 from daofu.ports import ensure_ports_free
 
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA_VENV = ROOT / ".venv-rasa"
 SERVICE_VENV = ROOT / ".venv"
 STAMP = ".daofu-stamp"
+TEST_STAMP = ".daofu-stamp-test"
 
 # Debian packages the test suite drives for real: a browser (with CJK fonts so Chinese renders),
 # PostgreSQL and Redis for the production-shaped tests.
@@ -60,7 +62,7 @@ def find_python(version: str) -> Path:
         candidates.append(on_path)
     pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
     candidates += sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"), reverse=True)
-    fallback_dirs = os.environ.get("DAOFU_PYTHON_FALLBACK_DIRS", "/usr/bin:/usr/local/bin")
+    fallback_dirs = load_settings().python_fallback_dirs
     candidates += [f"{directory}/python{version}" for directory in fallback_dirs.split(":") if directory]
     for candidate in candidates:
         if _python_version(candidate) == version:
@@ -78,7 +80,9 @@ def _python_version(executable: str) -> str | None:
     try:
         result = subprocess.run(
             [executable, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=30,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -103,14 +107,14 @@ def _run(command: list[str], what: str, env: dict[str, str] | None = None) -> No
         raise BootstrapError(f"{what} failed: {tail[0].strip()} (full output: {log_path.relative_to(ROOT)})")
 
 
-def ensure_venv(venv: Path, python: Path, requirements: Path, editable: bool = False) -> None:
+def ensure_venv(venv: Path, python: Path, requirements: Path, editable: bool = False, stamp_name: str = STAMP) -> None:
     """Create ``venv`` and install ``requirements`` unless its stamp says that is already done."""
     python_version = _python_version(str(python)) or "?"
     inputs: list[str | Path] = [python_version, requirements]
     if editable:
         inputs.append(ROOT / "pyproject.toml")
     wanted = _digest(*inputs)
-    stamp = venv / STAMP
+    stamp = venv / stamp_name
     if stamp.exists() and stamp.read_text().strip() == wanted and (venv / "bin" / "python").exists():
         say(f"{venv.name}: up to date")
         return
@@ -128,11 +132,14 @@ def ensure_venv(venv: Path, python: Path, requirements: Path, editable: bool = F
     say(f"{venv.name}: ready in {time.monotonic() - started:.0f} s")
 
 
-def ensure_environments() -> None:
+def ensure_environments(for_tests: bool = False) -> None:
+    """Both environments; ``for_tests`` adds what only the test suite needs (requirements/test.txt)."""
     rasa_python = find_python("3.10")
     service_python = find_python("3.11")
     ensure_venv(RASA_VENV, rasa_python, ROOT / "requirements" / "rasa.txt")
     ensure_venv(SERVICE_VENV, service_python, ROOT / "requirements" / "service.txt", editable=True)
+    if for_tests:
+        ensure_venv(SERVICE_VENV, service_python, ROOT / "requirements" / "test.txt", stamp_name=TEST_STAMP)
 
 
 def ensure_test_system_packages() -> None:
@@ -173,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.action == "run":
             ensure_ports_free()
-        ensure_environments()
+        ensure_environments(for_tests=args.action == "test")
         setup = subprocess.run(daofu("setup"), cwd=ROOT)
         if setup.returncode != 0:
             return setup.returncode
@@ -184,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
             command = [str(SERVICE_VENV / "bin" / "python"), "-m", "pytest", *args.pytest_args]
             return subprocess.run(command, cwd=ROOT).returncode
         return 0
+    except SettingsError as exc:
+        print(f"[daofu] configuration error: {exc}", file=sys.stderr)
+        return 2
     except DaofuError as exc:
         print(f"[daofu] error: {exc}", file=sys.stderr)
         return 1

@@ -19,11 +19,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from daofu.config import SettingsError
 from daofu.errors import DaofuError
 
-# Modules that contribute subcommands through ``register(subparsers)``. A module that is not
-# there yet (a part under construction) is left out rather than breaking the whole command.
+# Modules that contribute subcommands through ``register(subparsers)``.
 COMMAND_MODULES = (
+    "daofu.settings_cli",
     "daofu.runner",
     "indexer.model_cli",
     "knowledge.cli",
@@ -42,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
     return parser
 
 
@@ -72,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("daofu: interrupted", file=sys.stderr)
         return 130
+    except SettingsError as exc:
+        print(f"daofu {args.command}: configuration error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (``daofu … | head``): stop quietly, as Unix tools do.
         import os

@@ -24,6 +24,7 @@ import numpy as np
 from daofu.config import Settings
 from indexer.dense import DenseIndex, EmbeddingCache
 from indexer.documents import MatterDocument, read_catalog
+from indexer.e5_onnx import DOCUMENT_PROMPT, QUERY_PROMPT
 from indexer.lexical import BM25Index
 from indexer.model import ModelManifest
 from indexer.regions import load_place_aliases, short_form
@@ -104,13 +105,12 @@ def cached_lexical_tokens(
             cached = stored["tokens"]
     except (OSError, ValueError, KeyError, AttributeError):
         cached = {}
-    tokens = [
-        cached.get(doc.checksum) or lexical_tokens(analyzer, doc) for doc in documents
-    ]
+    tokens = [cached.get(doc.checksum) or lexical_tokens(analyzer, doc) for doc in documents]
     cache_path.parent.mkdir(parents=True, exist_ok=True)
     fresh = {doc.checksum: toks for doc, toks in zip(documents, tokens, strict=True)}
-    cache_path.write_text(json.dumps({"dictionary": dictionary_hash, "tokens": fresh}, ensure_ascii=False),
-                          encoding="utf-8")
+    cache_path.write_text(
+        json.dumps({"dictionary": dictionary_hash, "tokens": fresh}, ensure_ascii=False), encoding="utf-8"
+    )
     return tokens
 
 
@@ -192,14 +192,14 @@ def build_index(settings: Settings, full: bool = False, progress: bool = True) -
     if full and cache_path.exists():
         cache_path.unlink()
     cache = EmbeddingCache(cache_path, model.weights_sha256)
-    passage_vectors = cache.embed([d.passage for d in documents], embed("passage"), namespace="passage: ")
+    passage_vectors = cache.embed([d.passage for d in documents], embed("passage"), namespace=DOCUMENT_PROMPT)
     question_texts: list[str] = []
     question_owners: list[int] = []
     for position, doc in enumerate(documents):
         for question in doc.questions:
             question_texts.append(question)
             question_owners.append(position)
-    question_vectors = cache.embed(question_texts, embed("query"), namespace="query: ")
+    question_vectors = cache.embed(question_texts, embed("query"), namespace=QUERY_PROMPT)
     cache.save(only_used=True)
 
     manifest = IndexManifest(

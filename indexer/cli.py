@@ -88,8 +88,13 @@ def _search(args: argparse.Namespace) -> int:
             except UnknownRegionError as exc:
                 raise SearchInputError(f"{args.batch}:{number}: {exc}") from None
             hits = [
-                {"guide_id": h.guide_id, "matter_code": h.matter_code, "name": h.name, "region": h.region,
-                 "score": round(h.score, 4)}
+                {
+                    "guide_id": h.guide_id,
+                    "matter_code": h.matter_code,
+                    "name": h.name,
+                    "region": h.region,
+                    "score": round(h.score, 4),
+                }
                 for h in result.hits
             ]
             print(json.dumps({"id": row["id"], "no_match": result.no_match, "hits": hits}, ensure_ascii=False))

@@ -50,9 +50,7 @@ class EmbeddingCache:
             return
         self._vectors = {str(key): vectors[i] for i, key in enumerate(keys)}
 
-    def embed(
-        self, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], namespace: str = ""
-    ) -> np.ndarray:
+    def embed(self, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], namespace: str = "") -> np.ndarray:
         """Vectors for ``texts``, calling ``encode`` only for texts not seen before.
 
         ``namespace`` separates vectors of the same text made differently (e5's query and passage

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from indexer.regions import Place
+from knowledge.records import RegionLevel
 from knowledge.repository import Catalog, Guide, Matter, Region
 
 PASSAGE_CONDITION_CHARS = 200
@@ -73,8 +74,7 @@ def place_of(region: Region) -> Place:
 
 def _representative(guides: list[Guide]) -> Guide:
     """The guide whose texts describe the matter: the city's, else the first district's."""
-    order = {"市级": 0, "区县": 1, "开发园区": 2, "乡镇街道": 3, "村社": 4}
-    return min(guides, key=lambda g: (order.get(g.region.level, 9), g.region.code))
+    return min(guides, key=lambda g: (RegionLevel(g.region.level).rank, g.region.code))
 
 
 def read_catalog(catalog: Catalog) -> tuple[list[MatterDocument], list[GuideEntry], list[Place]]:

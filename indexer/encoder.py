@@ -3,7 +3,9 @@
 Both paths give the same vectors for the same text (cosine > 0.99999, tested): documents go
 through sentence-transformers' ``encode_document`` (the ``passage: `` prompt), questions through
 the ONNX export of the same network with the ``query: `` prefix (see
-:func:`indexer.model.export_query_encoder` for why).
+:func:`indexer.model.export_query_encoder` for why). The ONNX side is
+:class:`indexer.e5_onnx.E5OnnxEncoder`, the one the Rasa pipeline uses too, so the intent
+classifier sees exactly the vectors the search computes.
 
 Example::
 
@@ -13,7 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -21,55 +22,30 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.model import (
-    DOCUMENT_PROMPT,
-    QUERY_ENCODER_ONNX,
-    QUERY_PROMPT,
-    ModelManifest,
-    ModelSetupError,
-    load_model,
-)
+from daofu.config import load_settings
+from indexer.e5_onnx import DOCUMENT_PROMPT, QUERY_PROMPT, E5OnnxEncoder, missing_files
+from indexer.model import ModelManifest, ModelSetupError, load_model
 
 PROMPTS = {"query": QUERY_PROMPT, "passage": DOCUMENT_PROMPT}
-
-MAX_TOKENS = 512
-
-
-def default_threads() -> int:
-    """ONNX Runtime threads for one question: two is the sweet spot on small machines."""
-    raw = os.environ.get("DAOFU_ENCODER_THREADS", "")
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
-    return max(1, min(2, os.cpu_count() or 1))
 
 
 class QueryEncoder:
     """Embed questions with ONNX Runtime; a small LRU cache absorbs repeated questions.
 
-    ``quick_start`` trades speed per text for load time (see :meth:`__init__`)."""
+    ``threads`` defaults to ``DAOFU_ENCODER_THREADS``; ``quick_start`` trades speed per text for
+    load time (see :class:`indexer.e5_onnx.E5OnnxEncoder`)."""
 
     def __init__(
         self, model_dir: Path, threads: int | None = None, cache_size: int = 2048, quick_start: bool = False
     ) -> None:
-        import onnxruntime
-        from tokenizers import Tokenizer
-
         self.manifest = ModelManifest.read(model_dir)
-        graph = model_dir / QUERY_ENCODER_ONNX
-        if not graph.exists():
-            raise ModelSetupError(f"{graph} is missing; rebuild the model with `daofu model build --force`")
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.no_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or default_threads()
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        if quick_start:
-            # Graph optimisation halves the time per question but doubles the time to load; for
-            # embedding a handful of texts once (an index rebuild), loading fast wins.
-            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
-        self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        missing = missing_files(model_dir)
+        if missing:
+            names = ", ".join(str(path.relative_to(model_dir)) for path in missing)
+            raise ModelSetupError(
+                f"the embedding model at {model_dir} has no {names}; rebuild it with `daofu model build --force`"
+            )
+        self._onnx = E5OnnxEncoder(model_dir, threads or load_settings().encoder_threads, quick_start=quick_start)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -92,17 +68,13 @@ class QueryEncoder:
                 self._cache.popitem(last=False)
         return vector
 
-
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
 
     def encode_with_prompt(self, text: str, prompt: str) -> np.ndarray:
-        encoding = self._tokenizer.encode(prompt + text)
-        ids = np.asarray([encoding.ids], dtype=np.int64)
-        mask = np.ones_like(ids)
-        (vector,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-        return vector.astype(np.float32)
+        """The vector of ``prompt + text``, uncached (the index build embeds a few passages so)."""
+        return self._onnx.encode_one(text, prompt)
 
 
 class DocumentEncoder:

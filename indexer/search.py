@@ -41,9 +41,10 @@ import numpy as np
 from daofu.config import Settings
 from indexer.documents import GuideEntry
 from indexer.encoder import QueryEncoder
-from indexer.regions import CITY, DISTRICT, TOWN, ZONE, Place, RegionResolver
+from indexer.regions import Place, RegionResolver
 from indexer.store import IndexData, dictionary_path, load_index
 from indexer.text import TextAnalyzer, normalize
+from knowledge.records import RegionLevel
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ class Searcher:
         for guide in data.guides:
             if guide.matter_code in self._matter_position:
                 self._guides_by_matter[self._matter_position[guide.matter_code]][guide.region_code] = guide
-        self._city = next((p for p in data.places if p.level == CITY), None)
+        self._city = next((p for p in data.places if p.level == RegionLevel.CITY), None)
 
     @classmethod
     def load(cls, settings: Settings, catalog_checksum: str | None = None, weights: FusionWeights | None = None):
@@ -169,8 +170,12 @@ class Searcher:
         analyzer = TextAnalyzer(dictionary=dictionary_path(settings.index_dir))
         encoder = QueryEncoder(settings.model_dir)
         searcher = cls(data, analyzer, encoder, weights)
-        log.info("search index loaded in %.1f s (%d matters, %d guides)", time.monotonic() - started,
-                 len(data.matters), len(data.guides))
+        log.info(
+            "search index loaded in %.1f s (%d matters, %d guides)",
+            time.monotonic() - started,
+            len(data.matters),
+            len(data.guides),
+        )
         return searcher
 
     # --- public ---------------------------------------------------------------------------
@@ -290,16 +295,20 @@ class Searcher:
     def _guide_for_place(self, matter: int, place: Place | None) -> tuple[GuideEntry, bool]:
         """The guide a person in ``place`` should use, and whether the district is still unknown."""
         guides = self._guides_by_matter[matter]
-        city = next((g for g in guides.values() if g.region_level == CITY), None)
+        city = next((g for g in guides.values() if g.region_level == RegionLevel.CITY), None)
         if place is not None and not place.is_city:
-            if place.code in guides and place.level in (DISTRICT, ZONE, TOWN):
+            if place.code in guides and place.level in (RegionLevel.DISTRICT, RegionLevel.ZONE, RegionLevel.TOWN):
                 return guides[place.code], False
             district = place.district_code
             if district and district in guides:
                 return guides[district], False
             in_district = sorted(
-                (g for g in guides.values() if g.district_code == district and g.region_level in (ZONE, TOWN)),
-                key=lambda g: (g.region_level != ZONE, g.region_code),
+                (
+                    g
+                    for g in guides.values()
+                    if g.district_code == district and g.region_level in (RegionLevel.ZONE, RegionLevel.TOWN)
+                ),
+                key=lambda g: (g.region_level != RegionLevel.ZONE, g.region_code),
             )
             if in_district:
                 return in_district[0], False
@@ -307,7 +316,9 @@ class Searcher:
                 return city, False
         if city is not None:
             return city, False
-        districts = sorted((g for g in guides.values() if g.region_level == DISTRICT), key=lambda g: g.region_code)
+        districts = sorted(
+            (g for g in guides.values() if g.region_level == RegionLevel.DISTRICT), key=lambda g: g.region_code
+        )
         fallback = districts[0] if districts else sorted(guides.values(), key=lambda g: g.region_code)[0]
         return fallback, True
 
@@ -328,5 +339,3 @@ def load_searcher(settings: Settings) -> Searcher:
     finally:
         engine.dispose()
     return Searcher.load(settings, catalog_checksum=checksum)
-
-

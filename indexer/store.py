@@ -33,6 +33,7 @@ from indexer.regions import Place
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DICTIONARY_DIR = "jieba"
+DICTIONARY_FILE = "daofu.dict"
 
 
 @dataclass
@@ -81,7 +82,7 @@ class IndexData:
 
 
 def dictionary_path(index_dir: Path) -> Path:
-    return index_dir / DICTIONARY_DIR / "daofu.dict"
+    return index_dir / DICTIONARY_DIR / DICTIONARY_FILE
 
 
 def save_index(index_dir: Path, data: IndexData) -> None:

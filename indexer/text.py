@@ -12,7 +12,7 @@ that gap here:
 
 Example::
 
-    analyzer = TextAnalyzer.with_dictionary(Path("var/index/jieba/daofu.dict"))
+    analyzer = TextAnalyzer(dictionary=Path("var/index/jieba/daofu.dict"))
     analyzer.tokens("社保卡丢了咋补办")
     # ['社保', '社保卡', '丢', '补办']
     analyzer.expand("社保卡丢了咋补办")
@@ -31,7 +31,6 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.tsv"
-DICTIONARY_NAME = "daofu.dict"
 
 # Function words and question words that say nothing about which service is meant.
 STOPWORDS = frozenset(
@@ -103,10 +102,6 @@ class TextAnalyzer:
                 if _WORD_CHARS.fullmatch(word):
                     self._jieba.add_word(word, freq=2000)
 
-    @classmethod
-    def with_dictionary(cls, dictionary: Path) -> TextAnalyzer:
-        return cls(dictionary=dictionary)
-
     def tokens(self, text: str) -> list[str]:
         """Search-mode jieba tokens (words and their sub-words), stopwords and punctuation removed."""
         words = self._jieba.cut_for_search(normalize(text), HMM=True)
@@ -126,19 +121,6 @@ class TextAnalyzer:
         for word in self.expand(text):
             tokens.extend(self.tokens(word))
         return tokens
-
-    @staticmethod
-    def char_bigrams(text: str) -> list[str]:
-        """Overlapping Chinese character pairs: robust to typos and to words jieba splits oddly."""
-        grams: list[str] = []
-        for run in _WORD_CHARS.findall(normalize(text)):
-            if run.isascii():
-                grams.append(run)
-                continue
-            grams.extend(run[i : i + 2] for i in range(len(run) - 1))
-            if len(run) == 1:
-                grams.append(run)
-        return grams
 
 
 def write_dictionary(words: Iterable[tuple[str, int, str]], path: Path) -> int:

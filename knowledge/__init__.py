@@ -6,7 +6,7 @@ from the files in ``knowledge/data`` (see its README for provenance) into a JSON
 imported through the same validating importer that takes external catalogues.
 
 Everything in the demo catalogue is illustrative, not authoritative; :data:`DEMO_NOTICE` is the
-sentence every surface that shows it must carry.
+sentence every surface that shows it must carry (:data:`DEMO_NOTICE_SHORT` where space is short).
 """
 
 DEMO_NOTICE = (
@@ -14,4 +14,7 @@ DEMO_NOTICE = (
     "不构成权威办事指引，请以宁波市政务服务网和办理窗口公布的信息为准。"
 )
 
-__all__ = ["DEMO_NOTICE"]
+# Where there is no room for the sentence above (the greeting, an SMS of at most 300 characters).
+DEMO_NOTICE_SHORT = "（演示数据，不作为正式办事依据，以办理窗口公布为准）"
+
+__all__ = ["DEMO_NOTICE", "DEMO_NOTICE_SHORT"]

@@ -91,7 +91,7 @@ def _engine(create_directory: bool = True) -> Engine:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from knowledge.setup import build_and_import
+    from knowledge.demo.build import build_and_import
 
     settings = load_settings()
     outcome = build_and_import(settings, output=args.output, progress=True)

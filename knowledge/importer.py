@@ -19,8 +19,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import nullcontext
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +31,7 @@ from knowledge.db import create_schema, has_schema, read_meta, write_meta
 from knowledge.errors import CatalogError
 from knowledge.models import Department, Guide, GuideMaterial, Matter, Region
 from knowledge.records import (
+    CatalogHeader,
     CatalogRecords,
     GuideRecord,
     MatterRecord,
@@ -43,6 +44,7 @@ from knowledge.validation import read_catalog
 log = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (…) list and rows per executemany batch: safe for every database
+GUIDE_CHUNK = 2000  # guides per batch of inserts or updates (each with its materials)
 
 T = TypeVar("T")
 
@@ -80,7 +82,6 @@ class ImportResult:
     catalog_checksum: str = ""
     meta_changed: tuple[str, ...] = ()
     seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def changed_anything(self) -> bool:
@@ -153,6 +154,80 @@ class ImportResult:
         }
 
 
+def import_catalog(
+    path: Path,
+    engine: Engine,
+    *,
+    prune: bool = False,
+    dry_run: bool = False,
+    progress: bool = False,
+    display_name: str | None = None,
+    extra_meta: dict[str, str] | None = None,
+) -> ImportResult:
+    """Validate ``path`` and bring the database in line with it (see the module doc).
+
+    ``extra_meta`` are further catalogue facts to store (the demo builder's stamp)."""
+    started = time.monotonic()
+    shown = display_name or str(path)
+    records = _read_valid(path, shown, progress)
+    hashes = _FileHashes.of(records)
+    with _connection(engine, dry_run=dry_run) as connection:
+        existing = _load_existing(connection) if connection is not None else _Existing()
+        plan = _plan(records, hashes, existing, prune=prune, extra_meta=extra_meta, shown=shown)
+        if not dry_run:
+            _write(connection, plan, progress)
+    result = plan.result(shown, dry_run=dry_run, prune=prune, seconds=time.monotonic() - started)
+    for line in result.summary_lines():
+        log.info("%s", line)
+    return result
+
+
+# --- the file -------------------------------------------------------------------------------
+
+
+def _read_valid(path: Path, shown: str, progress: bool) -> CatalogRecords:
+    """The file's records, all of them valid (:class:`CatalogValidationError` otherwise)."""
+    records = read_catalog(path, display_name=shown, progress=progress)
+    log.info(
+        "%s: %d regions, %d matters, %d guides, all valid",
+        shown,
+        len(records.regions),
+        len(records.matters),
+        len(records.guides),
+    )
+    return records
+
+
+@dataclass(frozen=True)
+class _FileHashes:
+    """The content hash of every record in the file, by region code, matter code and guide id."""
+
+    regions: dict[str, str]
+    matters: dict[str, str]
+    guides: dict[str, str]
+
+    @classmethod
+    def of(cls, records: CatalogRecords) -> _FileHashes:
+        return cls(
+            regions={code: content_hash(record.to_json()) for code, record in records.regions.items()},
+            matters={code: content_hash(record.to_json()) for code, record in records.matters.items()},
+            guides={gid: content_hash(record.to_json()) for gid, record in records.guides.items()},
+        )
+
+
+# --- the database before the import ---------------------------------------------------------
+
+
+def _connection(engine: Engine, *, dry_run: bool) -> AbstractContextManager[Connection | None]:
+    """One transaction for the whole import, on a schema brought up to date. A dry run only reads:
+    a plain connection, or none at all when there is no catalogue yet (it must not create a SQLite
+    file that is not there)."""
+    if dry_run:
+        return engine.connect() if has_schema(engine) else nullcontext(None)
+    create_schema(engine)  # creates what is missing and adds columns newer than the database
+    return engine.begin()
+
+
 @dataclass
 class _Existing:
     """The database's current state, as far as the diff needs it."""
@@ -181,18 +256,164 @@ def _load_existing(connection: Connection) -> _Existing:
     return existing
 
 
-def _diff(file_hashes: dict[str, str], db_hashes: dict[str, str]) -> tuple[list[str], list[str], list[str], list[str]]:
-    """(added, changed, unchanged, absent), each sorted."""
-    added, changed, unchanged = [], [], []
-    for key in sorted(file_hashes):
-        if key not in db_hashes:
-            added.append(key)
-        elif db_hashes[key] != file_hashes[key]:
-            changed.append(key)
-        else:
-            unchanged.append(key)
-    absent = sorted(set(db_hashes) - set(file_hashes))
-    return added, changed, unchanged, absent
+# --- what changes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Changes:
+    """The keys of one kind of record (guide ids, matter or region codes) by what the import does
+    with them, each list sorted. Keys in the database but not in the file are ``removed`` when the
+    import prunes and ``kept`` otherwise."""
+
+    added: list[str]
+    changed: list[str]
+    unchanged: list[str]
+    removed: list[str]
+    kept: list[str]
+
+    @classmethod
+    def between(cls, file_hashes: dict[str, str], rows: Mapping[str, tuple[str, ...]], *, prune: bool) -> _Changes:
+        """Compare the file's hashes with the database rows (whose first value is the hash)."""
+        added, changed, unchanged = [], [], []
+        for key in sorted(file_hashes):
+            if key not in rows:
+                added.append(key)
+            elif rows[key][0] != file_hashes[key]:
+                changed.append(key)
+            else:
+                unchanged.append(key)
+        absent = sorted(set(rows) - set(file_hashes))
+        return cls(added, changed, unchanged, removed=absent if prune else [], kept=[] if prune else absent)
+
+    def remaining(self, rows: Iterable[str]) -> set[str]:
+        """The keys among ``rows`` (the database's) that are still there after the import."""
+        return set(rows) - set(self.removed)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything one import does, worked out before anything is written."""
+
+    records: CatalogRecords
+    hashes: _FileHashes
+    existing: _Existing
+    guides: _Changes
+    matters: _Changes
+    regions: _Changes
+    checksums: dict[str, str]  # matter code → checksum of its searchable content after the import
+    affected: set[str]  # matters whose searchable content changes, including removed ones
+    catalog_checksum: str
+    meta: dict[str, str]
+    meta_changed: list[str]
+
+    @property
+    def checksum_updates(self) -> list[str]:
+        """Matters whose row is neither rewritten nor removed but whose checksum changes (one of
+        their guides was added, changed or removed)."""
+        removed, changed = set(self.matters.removed), set(self.matters.changed)
+        return sorted(
+            code
+            for code in self.affected
+            if code in self.existing.matters and code not in removed and code not in changed
+        )
+
+    def result(self, source: str, *, dry_run: bool, prune: bool, seconds: float) -> ImportResult:
+        return ImportResult(
+            source=source,
+            dry_run=dry_run,
+            prune=prune,
+            added=tuple(self.guides.added),
+            changed=tuple(self.guides.changed),
+            removed=tuple(self.guides.removed),
+            unchanged=tuple(self.guides.unchanged),
+            absent=tuple(self.guides.kept),
+            matters_added=tuple(self.matters.added),
+            matters_changed=tuple(self.matters.changed),
+            matters_removed=tuple(self.matters.removed),
+            matters_affected=tuple(sorted(self.affected)),
+            regions_added=tuple(self.regions.added),
+            regions_changed=tuple(self.regions.changed),
+            regions_removed=tuple(self.regions.removed),
+            catalog_checksum=self.catalog_checksum,
+            meta_changed=tuple(self.meta_changed),
+            seconds=seconds,
+        )
+
+
+def _plan(
+    records: CatalogRecords,
+    hashes: _FileHashes,
+    existing: _Existing,
+    *,
+    prune: bool,
+    extra_meta: dict[str, str] | None,
+    shown: str,
+) -> _Plan:
+    """Sort the records by what happens to them, refuse clashes with rows the import keeps, and work
+    out the checksums and catalogue facts the database holds afterwards."""
+    guides = _Changes.between(hashes.guides, existing.guides, prune=prune)
+    matters = _Changes.between(hashes.matters, existing.matters, prune=prune)
+    regions = _Changes.between(hashes.regions, existing.regions, prune=prune)
+    _refuse_clashes(records, existing, guides, matters, regions, shown)
+    checksums, affected = _matter_checksums(records, hashes, existing, guides, matters)
+    region_hashes = _hashes_after(hashes.regions, existing.regions, set(regions.removed))
+    whole = catalog_checksum(records.header.to_json(), region_hashes, checksums)
+    meta = _catalog_meta(records.header, whole, extra_meta)
+    meta_changed = sorted(key for key, value in meta.items() if existing.meta.get(key) != value)
+    return _Plan(records, hashes, existing, guides, matters, regions, checksums, affected, whole, meta, meta_changed)
+
+
+def _refuse_clashes(
+    records: CatalogRecords,
+    existing: _Existing,
+    guides: _Changes,
+    matters: _Changes,
+    regions: _Changes,
+    shown: str,
+) -> None:
+    """Raise :class:`CatalogError` when the file clashes with rows the import keeps (possible only
+    without --prune): a second guide for a matter and region, or a name another row has."""
+    clashes = _guide_clashes(records, existing, guides.remaining(existing.guides))
+    clashes += _name_clashes("region", records.regions, existing.regions, regions.remaining(existing.regions))
+    clashes += _name_clashes("matter", records.matters, existing.matters, matters.remaining(existing.matters))
+    if clashes:
+        more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
+        raise CatalogError(f"{shown}: {clashes[0]}{more}; import with --prune to replace them; nothing was imported")
+
+
+def _guide_clashes(records: CatalogRecords, existing: _Existing, remaining: set[str]) -> list[str]:
+    """Guides of the file for a matter and region that another guide the import keeps covers."""
+    problems = []
+    taken = {
+        (matter, region): guide_id for guide_id, (_, matter, region) in existing.guides.items() if guide_id in remaining
+    }
+    for guide in records.guides.values():
+        other = taken.get((guide.matter, guide.region))
+        if other is not None and other != guide.id:
+            problems.append(
+                f"guide {guide.id} is for matter {guide.matter} in region {guide.region}, which guide {other} "
+                "in the database already covers"
+            )
+    return problems
+
+
+def _name_clashes(
+    kind: str,
+    records: Mapping[str, RegionRecord | MatterRecord],
+    rows: Mapping[str, tuple[str, ...]],
+    remaining: set[str],
+) -> list[str]:
+    """Regions or matters of the file named like another one the import keeps (names are unique)."""
+    problems = []
+    names = {rows[code][1]: code for code in remaining}
+    for record in records.values():
+        other = names.get(record.name)
+        if other is not None and other != record.code:
+            problems.append(f"{kind} {record.code} is named {record.name!r}, like {kind} {other} in the database")
+    return problems
+
+
+# --- the checksums after the import ---------------------------------------------------------
 
 
 def matter_checksum(matter_sha: str, guides: Iterable[tuple[str, str]]) -> str:
@@ -205,184 +426,182 @@ def catalog_checksum(header: dict[str, Any], regions: dict[str, str], matters: d
     return content_hash({"header": header, "regions": sorted(regions.items()), "matters": sorted(matters.items())})
 
 
-def _clashes(
-    records: CatalogRecords,
-    existing: _Existing,
-    remaining_guides: set[str],
-    remaining_regions: set[str],
-    remaining_matters: set[str],
-) -> list[str]:
-    """Conflicts between the file and rows the import keeps (possible only without --prune)."""
-    problems = []
-    taken = {
-        (matter, region): guide_id
-        for guide_id, (_, matter, region) in existing.guides.items()
-        if guide_id in remaining_guides
+def _hashes_after(
+    file_hashes: dict[str, str], rows: Mapping[str, tuple[str, ...]], removed: Collection[str]
+) -> dict[str, str]:
+    """Content hash by key of what the database holds after the import: the rows that stay, with the
+    file's records over them."""
+    after = {key: row[0] for key, row in rows.items() if key not in removed}
+    after.update(file_hashes)
+    return after
+
+
+def _guides_by_matter_after(
+    records: CatalogRecords, hashes: _FileHashes, existing: _Existing, removed: Collection[str]
+) -> dict[str, list[tuple[str, str]]]:
+    """Matter code → (guide id, content hash) of each of its guides after the import."""
+    guides: dict[str, tuple[str, str]] = {
+        gid: (sha, matter) for gid, (sha, matter, _) in existing.guides.items() if gid not in removed
     }
-    for guide in records.guides.values():
-        other = taken.get((guide.matter, guide.region))
-        if other is not None and other != guide.id:
-            problems.append(
-                f"guide {guide.id} is for matter {guide.matter} in region {guide.region}, which guide {other} "
-                "in the database already covers"
-            )
-    region_names = {existing.regions[code][1]: code for code in remaining_regions}
-    for region in records.regions.values():
-        other = region_names.get(region.name)
-        if other is not None and other != region.code:
-            problems.append(f"region {region.code} is named {region.name!r}, like region {other} in the database")
-    matter_names = {existing.matters[code][1]: code for code in remaining_matters}
-    for matter in records.matters.values():
-        other = matter_names.get(matter.name)
-        if other is not None and other != matter.code:
-            problems.append(f"matter {matter.code} is named {matter.name!r}, like matter {other} in the database")
-    return problems
+    guides.update({gid: (hashes.guides[gid], records.guides[gid].matter) for gid in records.guides})
+    by_matter: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for gid, (sha, matter) in guides.items():
+        by_matter[matter].append((gid, sha))
+    return by_matter
 
 
-def import_catalog(
-    path: Path,
-    engine: Engine,
-    *,
-    prune: bool = False,
-    dry_run: bool = False,
-    progress: bool = False,
-    display_name: str | None = None,
-    extra_meta: dict[str, str] | None = None,
-) -> ImportResult:
-    """Validate ``path`` and bring the database in line with it (see the module doc)."""
-    started = time.monotonic()
-    shown = display_name or str(path)
-    records = read_catalog(path, display_name=shown, progress=progress)
-    log.info(
-        "%s: %d regions, %d matters, %d guides, all valid",
-        shown,
-        len(records.regions),
-        len(records.matters),
-        len(records.guides),
-    )
-    region_sha = {code: content_hash(record.to_json()) for code, record in records.regions.items()}
-    matter_sha = {code: content_hash(record.to_json()) for code, record in records.matters.items()}
-    guide_sha = {gid: content_hash(record.to_json()) for gid, record in records.guides.items()}
+def _touched_matters(records: CatalogRecords, existing: _Existing, guides: _Changes, matters: _Changes) -> set[str]:
+    """Matters added, changed or removed, and those with a guide added, changed or removed."""
+    touched = set(matters.added) | set(matters.changed) | set(matters.removed)
+    for gid in guides.added + guides.changed:
+        touched.add(records.guides[gid].matter)
+    for gid in guides.changed + guides.removed:
+        touched.add(existing.guides[gid][1])
+    return touched
 
-    schema_exists = has_schema(engine)
-    if not dry_run:
-        create_schema(engine)  # creates what is missing and adds columns newer than the database
-        schema_exists = True
 
-    # A dry run only reads (and must not create a SQLite file that is not there).
-    transaction: Any = engine.begin() if not dry_run else engine.connect() if schema_exists else nullcontext(None)
-    with transaction as connection:
-        existing = _load_existing(connection) if schema_exists else _Existing()
-        g_added, g_changed, g_unchanged, g_absent = _diff(guide_sha, {k: v[0] for k, v in existing.guides.items()})
-        m_added, m_changed, _, m_absent = _diff(matter_sha, {k: v[0] for k, v in existing.matters.items()})
-        r_added, r_changed, _, r_absent = _diff(region_sha, {k: v[0] for k, v in existing.regions.items()})
-        g_removed = g_absent if prune else []
-        m_removed = m_absent if prune else []
-        r_removed = r_absent if prune else []
+def _matter_checksums(
+    records: CatalogRecords, hashes: _FileHashes, existing: _Existing, guides: _Changes, matters: _Changes
+) -> tuple[dict[str, str], set[str]]:
+    """(every matter's checksum after the import, the matters whose checksum changes or that go).
 
-        clashes = _clashes(
-            records,
-            existing,
-            set(existing.guides) - set(g_removed),
-            set(existing.regions) - set(r_removed),
-            set(existing.matters) - set(m_removed),
-        )
-        if clashes:
-            more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
-            raise CatalogError(
-                f"{shown}: {clashes[0]}{more}; import with --prune to replace them; nothing was imported"
-            )
+    Only touched matters are checksummed again; the others keep the checksum they have."""
+    removed = set(matters.removed)
+    matter_hashes = _hashes_after(hashes.matters, existing.matters, removed)
+    touched = _touched_matters(records, existing, guides, matters)
+    guides_by_matter = _guides_by_matter_after(records, hashes, existing, set(guides.removed))
+    checksums = {code: existing.matters[code][2] for code in matter_hashes if code in existing.matters}
+    for code in touched:
+        if code in matter_hashes:
+            checksums[code] = matter_checksum(matter_hashes[code], guides_by_matter.get(code, []))
+    affected = {
+        code
+        for code in touched
+        if code not in existing.matters or code in removed or checksums.get(code) != existing.matters[code][2]
+    }
+    return checksums, affected
 
-        # Final state, for the checksums.
-        final_guides: dict[str, tuple[str, str]] = {
-            gid: (sha, matter) for gid, (sha, matter, _) in existing.guides.items() if gid not in g_removed
-        }
-        final_guides.update({gid: (guide_sha[gid], records.guides[gid].matter) for gid in records.guides})
-        final_matter_sha = {code: sha for code, (sha, _, _) in existing.matters.items() if code not in m_removed}
-        final_matter_sha.update(matter_sha)
-        final_region_sha = {code: sha for code, (sha, _) in existing.regions.items() if code not in r_removed}
-        final_region_sha.update(region_sha)
 
-        affected = set(m_added) | set(m_changed) | set(m_removed)
-        for gid in g_added + g_changed:
-            affected.add(records.guides[gid].matter)
-        for gid in g_changed + g_removed:
-            affected.add(existing.guides[gid][1])
-        guides_by_matter: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for gid, (sha, matter) in final_guides.items():
-            guides_by_matter[matter].append((gid, sha))
-        checksums = {code: existing.matters[code][2] for code in final_matter_sha if code in existing.matters}
-        for code in affected:
-            if code in final_matter_sha:
-                checksums[code] = matter_checksum(final_matter_sha[code], guides_by_matter.get(code, []))
-        affected = {
-            code
-            for code in affected
-            if code not in existing.matters or code in m_removed or checksums.get(code) != existing.matters[code][2]
-        }
-        header_json = records.header.to_json()
-        whole = catalog_checksum(header_json, final_region_sha, checksums)
-        meta = {
-            "name": records.header.name,
-            "demo": "true" if records.header.demo else "false",
-            "description": records.header.description,
-            "format_version": str(records.header.format_version),
-            "catalog_checksum": whole,
-            **(extra_meta or {}),
-        }
-        meta_changed = sorted(key for key, value in meta.items() if existing.meta.get(key) != value)
+def _catalog_meta(header: CatalogHeader, checksum: str, extra_meta: dict[str, str] | None) -> dict[str, str]:
+    """The catalogue's facts as stored beside it (:func:`knowledge.db.write_meta`)."""
+    return {
+        "name": header.name,
+        "demo": "true" if header.demo else "false",
+        "description": header.description,
+        "format_version": str(header.format_version),
+        "catalog_checksum": checksum,
+        **(extra_meta or {}),
+    }
 
-        if not dry_run:
-            _write(
-                connection,
-                records,
-                existing,
-                progress,
-                guide_sha=guide_sha,
-                matter_sha=matter_sha,
-                region_sha=region_sha,
-                checksums=checksums,
-                g_added=g_added,
-                g_changed=g_changed,
-                g_removed=g_removed,
-                m_added=m_added,
-                m_changed=m_changed,
-                m_removed=m_removed,
-                r_added=r_added,
-                r_changed=r_changed,
-                r_removed=r_removed,
-                affected_existing=sorted(
-                    code
-                    for code in affected
-                    if code in existing.matters and code not in m_removed and code not in m_changed
-                ),
-            )
-            if meta_changed:
-                write_meta(connection, meta)
 
-    result = ImportResult(
-        source=shown,
-        dry_run=dry_run,
-        prune=prune,
-        added=tuple(g_added),
-        changed=tuple(g_changed),
-        removed=tuple(g_removed),
-        unchanged=tuple(g_unchanged),
-        absent=tuple([] if prune else g_absent),
-        matters_added=tuple(m_added),
-        matters_changed=tuple(m_changed),
-        matters_removed=tuple(m_removed),
-        matters_affected=tuple(sorted(affected)),
-        regions_added=tuple(r_added),
-        regions_changed=tuple(r_changed),
-        regions_removed=tuple(r_removed),
-        catalog_checksum=whole,
-        meta_changed=tuple(meta_changed),
-        seconds=time.monotonic() - started,
-    )
-    for line in result.summary_lines():
-        log.info("%s", line)
-    return result
+# --- the writes -----------------------------------------------------------------------------
+
+
+def _write(connection: Connection, plan: _Plan, progress: bool) -> None:
+    """Every write of one import, in an order the foreign keys accept."""
+    _remove_rows(connection, plan)
+    _write_regions(connection, plan)
+    _write_matters(connection, plan)
+    departments = _add_departments(connection, plan)
+    _write_guides(connection, plan, departments, progress)
+    _drop_unused_departments(connection, plan)
+    if plan.meta_changed:
+        write_meta(connection, plan.meta)
+
+
+def _remove_rows(connection: Connection, plan: _Plan) -> None:
+    """Removed rows and the materials of changed guides go first, so that names and (matter,
+    region) pairs are free for what replaces them."""
+    _delete_in(connection, GuideMaterial.guide_id, plan.guides.removed + plan.guides.changed)
+    _delete_in(connection, Guide.id, plan.guides.removed)
+    for chunk in _chunks(plan.regions.removed):
+        connection.execute(update(Region).where(Region.parent_code.in_(chunk)).values(parent_code=None))
+    _delete_in(connection, Matter.code, plan.matters.removed)
+    _delete_in(connection, Region.code, plan.regions.removed)
+
+
+def _write_regions(connection: Connection, plan: _Plan) -> None:
+    """New regions parents first, then the changed ones (whose new parent may be new)."""
+    records, hashes = plan.records.regions, plan.hashes.regions
+    order = {code: index for index, code in enumerate(regions_parents_first(records))}
+    for chunk in _chunks(sorted(plan.regions.added, key=order.__getitem__)):
+        connection.execute(insert(Region), [_region_row(records[c], hashes[c]) for c in chunk])
+    if plan.regions.changed:
+        rows = [_region_row(records[c], hashes[c]) for c in plan.regions.changed]
+        statement, params = _renamed(Region.__table__, "code", rows)
+        connection.execute(statement, params)
+
+
+def _write_matters(connection: Connection, plan: _Plan) -> None:
+    """New matters, changed ones, and the new checksum of matters whose guides changed."""
+    records, hashes, checksums = plan.records.matters, plan.hashes.matters, plan.checksums
+    for chunk in _chunks(plan.matters.added):
+        connection.execute(insert(Matter), [_matter_row(records[c], hashes[c], checksums[c]) for c in chunk])
+    if plan.matters.changed:
+        rows = [_matter_row(records[c], hashes[c], checksums[c]) for c in plan.matters.changed]
+        statement, params = _renamed(Matter.__table__, "code", rows)
+        connection.execute(statement, params)
+    updates = plan.checksum_updates
+    if updates:
+        statement, params = _renamed(Matter.__table__, "code", [{"code": c, "checksum": checksums[c]} for c in updates])
+        connection.execute(statement, params)
+
+
+def _add_departments(connection: Connection, plan: _Plan) -> dict[str, int]:
+    """Insert the departments that new or changed guides name; return every department's id."""
+    departments = dict(plan.existing.departments)
+    named = {plan.records.guides[gid].department for gid in plan.guides.added + plan.guides.changed}
+    wanted = sorted(named - set(departments))
+    for chunk in _chunks(wanted):
+        connection.execute(insert(Department), [{"name": name} for name in chunk])
+    if wanted:
+        departments = dict(connection.execute(select(Department.name, Department.id)).tuples().all())
+    return departments
+
+
+def _write_guides(connection: Connection, plan: _Plan, departments: dict[str, int], progress: bool) -> None:
+    """New guides inserted and changed ones rewritten, each with its materials."""
+    added, changed = plan.guides.added, plan.guides.changed
+    bar = None
+    if progress and (added or changed):
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(added) + len(changed), desc="importing", unit=" guides", disable=None, leave=False)
+    for chunk in _chunks(added, GUIDE_CHUNK):
+        guides = [plan.records.guides[gid] for gid in chunk]
+        connection.execute(insert(Guide), _guide_rows(guides, plan.hashes.guides, departments))
+        _insert_materials(connection, guides)
+        if bar is not None:
+            bar.update(len(chunk))
+    for chunk in _chunks(changed, GUIDE_CHUNK):
+        guides = [plan.records.guides[gid] for gid in chunk]
+        statement, params = _renamed(Guide.__table__, "id", _guide_rows(guides, plan.hashes.guides, departments))
+        connection.execute(statement, params)
+        _insert_materials(connection, guides)
+        if bar is not None:
+            bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
+
+
+def _guide_rows(guides: list[GuideRecord], hashes: dict[str, str], departments: dict[str, int]) -> list[dict[str, Any]]:
+    return [_guide_row(guide, hashes[guide.id], departments[guide.department]) for guide in guides]
+
+
+def _insert_materials(connection: Connection, guides: list[GuideRecord]) -> None:
+    materials = [row for guide in guides for row in _material_rows(guide)]
+    if materials:
+        connection.execute(insert(GuideMaterial), materials)
+
+
+def _drop_unused_departments(connection: Connection, plan: _Plan) -> None:
+    """Departments no guide names any more (only a removed or changed guide can have freed one)."""
+    if plan.guides.removed or plan.guides.changed:
+        used = select(Guide.department_id).distinct()
+        connection.execute(delete(Department).where(Department.id.not_in(used)))
+
+
+# --- rows and statements --------------------------------------------------------------------
 
 
 def _region_row(record: RegionRecord, sha: str) -> dict[str, Any]:
@@ -455,98 +674,3 @@ def _renamed(table: Any, key_column: str, rows: list[dict[str, Any]]) -> tuple[A
     params = [{**{k: v for k, v in row.items() if k != key_column}, f"b_{key_column}": row[key_column]} for row in rows]
     values = {k: bindparam(k, type_=table.c[k].type) for k in rows[0] if k != key_column}
     return statement.values(values), params
-
-
-def _write(
-    connection: Connection,
-    records: CatalogRecords,
-    existing: _Existing,
-    progress: bool,
-    *,
-    guide_sha: dict[str, str],
-    matter_sha: dict[str, str],
-    region_sha: dict[str, str],
-    checksums: dict[str, str],
-    g_added: list[str],
-    g_changed: list[str],
-    g_removed: list[str],
-    m_added: list[str],
-    m_changed: list[str],
-    m_removed: list[str],
-    r_added: list[str],
-    r_changed: list[str],
-    r_removed: list[str],
-    affected_existing: list[str],
-) -> None:
-    """Every write of one import, in an order the foreign keys accept."""
-    # Remove first, so that names and (matter, region) pairs are free for what replaces them.
-    _delete_in(connection, GuideMaterial.guide_id, g_removed + g_changed)
-    _delete_in(connection, Guide.id, g_removed)
-    for chunk in _chunks(r_removed):
-        connection.execute(update(Region).where(Region.parent_code.in_(chunk)).values(parent_code=None))
-    _delete_in(connection, Matter.code, m_removed)
-    _delete_in(connection, Region.code, r_removed)
-
-    # Regions: new ones parents first, then the changed ones (whose new parent may be new).
-    order = {code: index for index, code in enumerate(regions_parents_first(records.regions))}
-    new_regions = sorted(r_added, key=order.__getitem__)
-    for chunk in _chunks(new_regions):
-        connection.execute(insert(Region), [_region_row(records.regions[c], region_sha[c]) for c in chunk])
-    if r_changed:
-        rows = [_region_row(records.regions[c], region_sha[c]) for c in r_changed]
-        statement, params = _renamed(Region.__table__, "code", rows)
-        connection.execute(statement, params)
-
-    # Matters.
-    for chunk in _chunks(m_added):
-        connection.execute(
-            insert(Matter), [_matter_row(records.matters[c], matter_sha[c], checksums[c]) for c in chunk]
-        )
-    if m_changed:
-        rows = [_matter_row(records.matters[c], matter_sha[c], checksums[c]) for c in m_changed]
-        statement, params = _renamed(Matter.__table__, "code", rows)
-        connection.execute(statement, params)
-    if affected_existing:
-        statement, params = _renamed(
-            Matter.__table__, "code", [{"code": c, "checksum": checksums[c]} for c in affected_existing]
-        )
-        connection.execute(statement, params)
-
-    # Departments named by new or changed guides.
-    departments = dict(existing.departments)
-    wanted = sorted({records.guides[gid].department for gid in g_added + g_changed} - set(departments))
-    for chunk in _chunks(wanted):
-        connection.execute(insert(Department), [{"name": name} for name in chunk])
-    if wanted:
-        departments = dict(connection.execute(select(Department.name, Department.id)).tuples().all())
-
-    # Guides and their materials.
-    bar = None
-    if progress and (g_added or g_changed):
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(g_added) + len(g_changed), desc="importing", unit=" guides", disable=None, leave=False)
-    for chunk in _chunks(g_added, 2000):
-        guides = [records.guides[gid] for gid in chunk]
-        connection.execute(insert(Guide), [_guide_row(g, guide_sha[g.id], departments[g.department]) for g in guides])
-        materials = [row for g in guides for row in _material_rows(g)]
-        if materials:
-            connection.execute(insert(GuideMaterial), materials)
-        if bar is not None:
-            bar.update(len(chunk))
-    for chunk in _chunks(g_changed, 2000):
-        guides = [records.guides[gid] for gid in chunk]
-        rows = [_guide_row(g, guide_sha[g.id], departments[g.department]) for g in guides]
-        statement, params = _renamed(Guide.__table__, "id", rows)
-        connection.execute(statement, params)
-        materials = [row for g in guides for row in _material_rows(g)]
-        if materials:
-            connection.execute(insert(GuideMaterial), materials)
-        if bar is not None:
-            bar.update(len(chunk))
-    if bar is not None:
-        bar.close()
-
-    if g_removed or g_changed:
-        used = select(Guide.department_id).distinct()
-        connection.execute(delete(Department).where(Department.id.not_in(used)))

@@ -14,13 +14,30 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 FORMAT_VERSION = 1
 
-# Region levels, from the top down. 开发园区 (development zones) sit beside the districts and
-# counties and have one of them as parent.
-REGION_LEVELS: tuple[str, ...] = ("市级", "区县", "开发园区", "乡镇街道", "村社")
+
+class RegionLevel(StrEnum):
+    """Region levels, from the top down (the order is the rank). 开发园区 (development zones) sit
+    beside the districts and counties and have one of them as parent."""
+
+    CITY = "市级"
+    DISTRICT = "区县"
+    ZONE = "开发园区"
+    TOWN = "乡镇街道"
+    VILLAGE = "村社"
+
+    @property
+    def rank(self) -> int:
+        """0 for the city, 4 for villages: smaller is higher up."""
+        return _LEVEL_RANKS[self]
+
+
+_LEVEL_RANKS = {level: rank for rank, level in enumerate(RegionLevel)}
+REGION_LEVELS: tuple[str, ...] = tuple(level.value for level in RegionLevel)
 
 # Kinds of government matters (事项类型) as used in Zhejiang's and Guangdong's catalogues.
 ITEM_TYPES: tuple[str, ...] = (

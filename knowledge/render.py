@@ -63,37 +63,38 @@ def render_guide(guide: Guide) -> str:
 
 
 def guide_json(guide: Guide) -> dict[str, Any]:
-    """A guide as JSON-ready data, with the demo flag and notice."""
+    """A guide as JSON-ready data: every field an agent may be asked about on a call, with the
+    demo flag and notice. The one JSON shape of a guide (agent console, ``daofu guide show --json``);
+    the dialogue's guide card (:class:`daofu.messages.GuideCard`) uses the same key names."""
     matter = guide.matter
     return {
-        "id": guide.id,
+        "guide_id": guide.id,
         "matter_code": matter.code,
         "name": matter.name,
         "aliases": list(matter.aliases),
         "item_type": matter.item_type,
-        "service_object": list(matter.service_object),
         "theme": matter.theme,
-        "region": {
-            "code": guide.region.code,
-            "name": guide.region.name,
-            "level": guide.region.level,
-            "district": guide.region.district_name,
-        },
+        "service_object": list(matter.service_object),
+        "legal_basis": matter.legal_basis,
+        "region": guide.region.name,
+        "region_code": guide.region.code,
+        "region_level": guide.region.level,
+        "district": guide.region.district_name,
         "department": guide.department,
         "conditions": guide.conditions,
         "materials": [material.to_json() for material in guide.materials],
         "steps": list(guide.steps),
         "legal_days": guide.legal_days,
         "promised_days": guide.promised_days,
+        "on_the_spot": guide.on_the_spot,
         "fee": guide.fee,
         "address": guide.address,
         "hours": guide.hours,
         "phone": guide.phone,
         "online": guide.online.to_json(),
         "form_code": guide.form_code,
-        "url": guide.form_url,
-        "legal_basis": matter.legal_basis,
+        "form_url": guide.form_url,
         "faq": [entry.to_json() for entry in matter.faq],
         "demo": guide.demo,
-        "notice": DEMO_NOTICE if guide.demo else None,
+        "demo_notice": DEMO_NOTICE if guide.demo else None,
     }

@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
@@ -32,12 +31,13 @@ from sqlalchemy.orm import Session
 from daofu.config import Settings, load_settings
 from knowledge import DEMO_NOTICE
 from knowledge.db import has_schema, read_meta
-from knowledge.errors import CatalogError, CatalogMissingError, NotFoundError
+from knowledge.errors import CatalogMissingError, NotFoundError
+from knowledge.forms import form_url
 from knowledge.models import Department, GuideMaterial
 from knowledge.models import Guide as GuideRow
 from knowledge.models import Matter as MatterRow
 from knowledge.models import Region as RegionRow
-from knowledge.records import FaqEntry, Material, Online
+from knowledge.records import FaqEntry, Material, Online, RegionLevel
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,26 +125,6 @@ class CatalogInfo:
     guides: int
 
 
-FORM_PLACEHOLDERS = ("public_url", "matter_code", "guide_id")
-
-
-def form_url(template: str, public_url: str, matter_code: str, guide_id: str) -> str:
-    """The application form's address from the portal template (``{public_url}``, ``{matter_code}``,
-    ``{guide_id}``); values are URL-quoted."""
-    try:
-        return template.format(
-            public_url=public_url.rstrip("/"),
-            matter_code=quote(matter_code, safe=""),
-            guide_id=quote(guide_id, safe=""),
-        )
-    except (KeyError, IndexError, ValueError) as exc:
-        raise CatalogError(
-            f"the form URL template {template!r} is not usable ({exc!r}); use only the placeholders "
-            + ", ".join("{" + name + "}" for name in FORM_PLACEHOLDERS)
-            + " (DAOFU_FORM_URL_TEMPLATE)"
-        ) from None
-
-
 class Catalog:
     """Read access to the catalogue in a database.
 
@@ -200,8 +180,7 @@ class Catalog:
     def regions(self) -> list[Region]:
         """All regions, top-down (city, districts, zones, towns, stations), then by code."""
         regions, _ = self._load()
-        order = {"市级": 0, "区县": 1, "开发园区": 2, "乡镇街道": 3, "村社": 4}
-        return sorted(regions.values(), key=lambda region: (order.get(region.level, 9), region.code))
+        return sorted(regions.values(), key=lambda region: (RegionLevel(region.level).rank, region.code))
 
     def region(self, code: str) -> Region | None:
         return self._load()[0].get(code)
@@ -299,7 +278,7 @@ class Catalog:
             raise NotFoundError(f"no matter named {name!r}{hint}")
         guides = {guide.region.code: guide for guide in self.guides_for_matter(matter.code)}
         if region is None:
-            city = [guide for guide in guides.values() if guide.region.level == "市级"]
+            city = [guide for guide in guides.values() if guide.region.level == RegionLevel.CITY]
             if city:
                 return city[0]
             if len(guides) == 1:
@@ -422,7 +401,7 @@ def read_regions(connection: Connection) -> dict[str, Region]:
             row = by_code.get(current)
             if row is None:
                 return None
-            if row.level == "区县":
+            if row.level == RegionLevel.DISTRICT:
                 return current
             current = row.parent_code
         return None

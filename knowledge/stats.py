@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, case, func, select
 from knowledge import DEMO_NOTICE
 from knowledge.db import read_meta
 from knowledge.models import Department, Guide, Matter
-from knowledge.records import REGION_LEVELS
+from knowledge.records import REGION_LEVELS, RegionLevel
 from knowledge.repository import Catalog, read_regions
 
 # Ningbo's published shares (2021), in percent of all matters.
@@ -91,7 +91,7 @@ def compute_stats(source: Engine | Connection) -> CatalogStats:
         region = regions[code]
         by_level[region.level] += count
         by_district[region.district_name or "市级部门"] += count
-    district_order = [r.name for r in sorted(regions.values(), key=lambda r: r.code) if r.level == "区县"]
+    district_order = [r.name for r in sorted(regions.values(), key=lambda r: r.code) if r.level == RegionLevel.DISTRICT]
     by_type: Counter[str] = Counter()
     matters_by_type: Counter[str] = Counter()
     by_object: Counter[str] = Counter()

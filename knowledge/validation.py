@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from knowledge.errors import CatalogError, CatalogValidationError, RecordProblem
 from knowledge.records import (
@@ -30,6 +30,7 @@ from knowledge.records import (
     Material,
     MatterRecord,
     Online,
+    RegionLevel,
     RegionRecord,
 )
 
@@ -119,6 +120,12 @@ class _Problems:
         self.total += 1
         if len(self.items) < MAX_COLLECTED:
             self.items.append(RecordProblem(self.path, line, field, problem))
+
+    def raise_if_any(self) -> None:
+        """Raise :class:`CatalogValidationError` with the problems in line order, if there are any."""
+        if self.total:
+            self.items.sort(key=lambda problem: (problem.line, problem.field))
+            raise CatalogValidationError(self.items, self.total)
 
 
 class _Fields:
@@ -401,11 +408,34 @@ def _guide(fields: _Fields) -> GuideRecord | None:
     )
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON")
+def read_catalog(path: Path, *, display_name: str | None = None, progress: bool = False) -> CatalogRecords:
+    """Parse and validate a catalogue file; raise :class:`CatalogValidationError` listing every
+    problem, or return the records."""
+    shown = display_name or str(path)
+    lines, ends_with_newline = _lines(_read_bytes(path, shown))
+    reader = _Reader(_Problems(shown), last_line=len(lines), ends_with_newline=ends_with_newline)
+    for number, raw in _numbered(lines, progress):
+        reader.read_line(number, raw)
+    if not lines or all(not raw.strip() for raw in lines):
+        reader.problems.add(0, "", "the file is empty; a catalogue starts with a header line")
+    _cross_check(reader.regions, reader.matters, reader.guides, reader.problems)
+    reader.problems.raise_if_any()
+    return reader.records()
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise CatalogError(f"{shown}: is a directory, not a catalogue file") from None
+    except PermissionError:
+        raise CatalogError(f"{shown}: permission denied") from None
 
 
 def _lines(data: bytes) -> tuple[list[bytes], bool]:
+    """The file's lines, without their line feeds, and whether the last one ended with a line feed."""
     lines = data.split(b"\n")
     ends_with_newline = bool(lines) and lines[-1] == b""
     if ends_with_newline:
@@ -413,120 +443,137 @@ def _lines(data: bytes) -> tuple[list[bytes], bool]:
     return lines, ends_with_newline
 
 
-def read_catalog(path: Path, *, display_name: str | None = None, progress: bool = False) -> CatalogRecords:
-    """Parse and validate a catalogue file; raise :class:`CatalogValidationError` listing every
-    problem, or return the records."""
-    shown = display_name or str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError(f"{shown}: no such file") from None
-    except IsADirectoryError:
-        raise CatalogError(f"{shown}: is a directory, not a catalogue file") from None
-    except PermissionError:
-        raise CatalogError(f"{shown}: permission denied") from None
-    problems = _Problems(shown)
-    lines, ends_with_newline = _lines(data)
+def _numbered(lines: list[bytes], progress: bool) -> Iterable[tuple[int, bytes]]:
+    """The lines with their numbers (from 1), behind a progress bar when asked for."""
+    numbered = enumerate(lines, start=1)
+    if not progress:
+        return numbered
+    from tqdm import tqdm
 
-    header: CatalogHeader | None = None
-    header_line = 0
-    regions: dict[str, tuple[int, RegionRecord]] = {}
-    matters: dict[str, tuple[int, MatterRecord]] = {}
-    guides: dict[str, tuple[int, GuideRecord]] = {}
-    first_record = True
+    return tqdm(numbered, total=len(lines), desc="validating", unit=" lines", disable=None, leave=False)
 
-    numbered: Iterable[tuple[int, bytes]] = enumerate(lines, start=1)
-    if progress:
-        from tqdm import tqdm
 
-        numbered = tqdm(numbered, total=len(lines), desc="validating", unit=" lines", disable=None, leave=False)
-    for number, raw in numbered:
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+class _LineRejected(Exception):
+    """A line is not a record at all; its problem is reported and reading goes on with the next."""
+
+
+class _Reader:
+    """Turns a catalogue file's lines, one at a time, into records or problems.
+
+    Records are kept by key with the line they came from, for the checks between records
+    (:func:`_cross_check`). The header must be the first record: any line that is not blank, even
+    a broken one, counts as a record having come before it.
+    """
+
+    def __init__(self, problems: _Problems, *, last_line: int, ends_with_newline: bool) -> None:
+        self.problems = problems
+        self.last_line = last_line
+        self.ends_with_newline = ends_with_newline
+        self.header: CatalogHeader | None = None
+        self.header_line = 0
+        self.regions: dict[str, tuple[int, RegionRecord]] = {}
+        self.matters: dict[str, tuple[int, MatterRecord]] = {}
+        self.guides: dict[str, tuple[int, GuideRecord]] = {}
+        self.first_record = True
+
+    def read_line(self, number: int, raw: bytes) -> None:
+        try:
+            text = self._text(number, raw)
+            if not text.strip():
+                return  # blank lines are allowed anywhere
+            obj = self._json_object(number, text)
+            kind = self._kind(number, obj)
+        except _LineRejected:
+            self.first_record = False
+            return
+        self._record(number, kind, obj)
+        self.first_record = False
+
+    def records(self) -> CatalogRecords:
+        """The records read, once the file turned out to have no problem."""
+        assert self.header is not None
+        return CatalogRecords(
+            header=self.header,
+            regions={code: record for code, (_, record) in self.regions.items()},
+            matters={code: record for code, (_, record) in self.matters.items()},
+            guides={gid: record for gid, (_, record) in self.guides.items()},
+        )
+
+    def _reject(self, number: int, field: str, problem: str) -> NoReturn:
+        self.problems.add(number, field, problem)
+        raise _LineRejected
+
+    def _text(self, number: int, raw: bytes) -> str:
+        """The line as text: decoded as UTF-8, without a carriage return at its end or a byte-order mark
+        at the start of the file."""
         raw = raw.removesuffix(b"\r")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.add(
+            self._reject(
                 number, "", f"not valid UTF-8: byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the line"
             )
-            first_record = False
-            continue
-        if number == 1:
-            text = text.removeprefix("\ufeff")
-        if not text.strip():
-            continue
+        return text.removeprefix("\ufeff") if number == 1 else text
+
+    def _json_object(self, number: int, text: str) -> dict[str, Any]:
         try:
             obj = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
-            hint = (
-                " (the line is cut short: the file looks truncated)"
-                if (number == len(lines) and not ends_with_newline)
-                else ""
-            )
-            problems.add(number, "", f"invalid JSON: {exc.msg} (column {exc.colno}){hint}")
-            first_record = False
-            continue
+            truncated = number == self.last_line and not self.ends_with_newline
+            hint = " (the line is cut short: the file looks truncated)" if truncated else ""
+            self._reject(number, "", f"invalid JSON: {exc.msg} (column {exc.colno}){hint}")
         except ValueError as exc:
-            problems.add(number, "", f"invalid JSON: {exc}")
-            first_record = False
-            continue
+            self._reject(number, "", f"invalid JSON: {exc}")
         if not isinstance(obj, dict):
-            problems.add(number, "", f"expected a JSON object {{…}}, got {_describe(obj)}")
-            first_record = False
-            continue
-        kind = obj.get("kind")
-        if kind not in KINDS:
-            field = "kind"
-            if "kind" not in obj:
-                problems.add(number, field, "missing required field (one of: " + ", ".join(KINDS) + ")")
-            else:
-                problems.add(number, field, f"unknown kind {_describe(kind)}; expected one of {', '.join(KINDS)}")
-            first_record = False
-            continue
-        fields = _Fields(obj, kind, number, problems)
-        if kind == "catalog":
-            if not first_record:
-                where = f"already on line {header_line}" if header_line else "it must be the first record"
-                problems.add(
-                    number,
-                    "kind",
-                    f"a second catalogue header ({where})"
-                    if header_line
-                    else f"the catalogue header must be the first record of the file ({where})",
-                )
-            parsed_header = _header(fields)
-            if header_line == 0:
-                header_line = number
-                header = parsed_header
-        else:
-            if first_record:
-                problems.add(number, "kind", 'the first record must be the catalogue header {"kind": "catalog", …}')
-            if kind == "region":
-                record = _region(fields)
-                if record is not None:
-                    _remember(regions, record.code, number, record, "region.code", problems)
-            elif kind == "matter":
-                matter = _matter(fields)
-                if matter is not None:
-                    _remember(matters, matter.code, number, matter, "matter.code", problems)
-            else:
-                guide = _guide(fields)
-                if guide is not None:
-                    _remember(guides, guide.id, number, guide, "guide.id", problems)
-        first_record = False
+            self._reject(number, "", f"expected a JSON object {{…}}, got {_describe(obj)}")
+        return obj
 
-    if not lines or all(not raw.strip() for raw in lines):
-        problems.add(0, "", "the file is empty; a catalogue starts with a header line")
-    _cross_check(regions, matters, guides, problems)
-    if problems.total:
-        problems.items.sort(key=lambda problem: (problem.line, problem.field))
-        raise CatalogValidationError(problems.items, problems.total)
-    assert header is not None
-    return CatalogRecords(
-        header=header,
-        regions={code: record for code, (_, record) in regions.items()},
-        matters={code: record for code, (_, record) in matters.items()},
-        guides={gid: record for gid, (_, record) in guides.items()},
-    )
+    def _kind(self, number: int, obj: dict[str, Any]) -> str:
+        kind = obj.get("kind")
+        if kind in KINDS:
+            return kind
+        if "kind" not in obj:
+            self._reject(number, "kind", "missing required field (one of: " + ", ".join(KINDS) + ")")
+        self._reject(number, "kind", f"unknown kind {_describe(kind)}; expected one of {', '.join(KINDS)}")
+
+    def _record(self, number: int, kind: str, obj: dict[str, Any]) -> None:
+        fields = _Fields(obj, kind, number, self.problems)
+        if kind == "catalog":
+            self._catalog_header(number, fields)
+            return
+        if self.first_record:
+            self.problems.add(number, "kind", 'the first record must be the catalogue header {"kind": "catalog", …}')
+        if kind == "region":
+            region = _region(fields)
+            if region is not None:
+                _remember(self.regions, region.code, number, region, "region.code", self.problems)
+        elif kind == "matter":
+            matter = _matter(fields)
+            if matter is not None:
+                _remember(self.matters, matter.code, number, matter, "matter.code", self.problems)
+        else:
+            guide = _guide(fields)
+            if guide is not None:
+                _remember(self.guides, guide.id, number, guide, "guide.id", self.problems)
+
+    def _catalog_header(self, number: int, fields: _Fields) -> None:
+        """The catalogue header: the first record, and only one (the first one counts)."""
+        if not self.first_record and self.header_line:
+            self.problems.add(number, "kind", f"a second catalogue header (already on line {self.header_line})")
+        elif not self.first_record:
+            self.problems.add(
+                number,
+                "kind",
+                "the catalogue header must be the first record of the file (it must be the first record)",
+            )
+        header = _header(fields)
+        if self.header_line == 0:
+            self.header_line = number
+            self.header = header
 
 
 def _remember(
@@ -545,6 +592,13 @@ def _cross_check(
     problems: _Problems,
 ) -> None:
     """Checks between records: names unique, references resolve, levels consistent."""
+    _check_regions(regions, problems)
+    _check_matter_names(matters, problems)
+    _check_guides(guides, regions, matters, problems)
+
+
+def _check_regions(regions: dict[str, tuple[int, RegionRecord]], problems: _Problems) -> None:
+    """Region names are unique; a region's parent exists and is on a higher level."""
     seen_names: dict[str, int] = {}
     for code, (line, region) in regions.items():
         if region.name in seen_names:
@@ -560,7 +614,7 @@ def _cross_check(
             problems.add(line, "region.parent", f"unknown region code {region.parent!r} (no region record has it)")
         else:
             parent = regions[region.parent][1]
-            if REGION_LEVELS.index(region.level) <= REGION_LEVELS.index(parent.level):
+            if RegionLevel(region.level).rank <= RegionLevel(parent.level).rank:
                 problems.add(
                     line,
                     "region.parent",
@@ -568,7 +622,9 @@ def _cross_check(
                     f"{parent.name} ({parent.level}); levels go {' > '.join(REGION_LEVELS)}",
                 )
 
-    seen_names = {}
+
+def _check_matter_names(matters: dict[str, tuple[int, MatterRecord]], problems: _Problems) -> None:
+    seen_names: dict[str, int] = {}
     for _code, (line, matter) in matters.items():
         if matter.name in seen_names:
             problems.add(
@@ -576,6 +632,15 @@ def _cross_check(
             )
         seen_names.setdefault(matter.name, line)
 
+
+def _check_guides(
+    guides: dict[str, tuple[int, GuideRecord]],
+    regions: dict[str, tuple[int, RegionRecord]],
+    matters: dict[str, tuple[int, MatterRecord]],
+    problems: _Problems,
+) -> None:
+    """A guide's matter and region exist, the matter is implemented at the region's level, and
+    there is one guide per matter and region."""
     pairs: dict[tuple[str, str], tuple[int, str]] = {}
     for guide_id, (line, guide) in guides.items():
         matter_entry = matters.get(guide.matter)
@@ -586,7 +651,11 @@ def _cross_check(
             problems.add(line, "guide.region", f"unknown region code {guide.region!r} (no region record has it)")
         if matter_entry and region_entry:
             matter, region = matter_entry[1], region_entry[1]
-            level = "区县" if region.level == "开发园区" and "开发园区" not in matter.levels else region.level
+            # A development zone also implements matters listed at district level: zones sit beside
+            # the districts and take their enterprise business.
+            level = region.level
+            if level == RegionLevel.ZONE and RegionLevel.ZONE not in matter.levels:
+                level = RegionLevel.DISTRICT
             if level not in matter.levels:
                 problems.add(
                     line,

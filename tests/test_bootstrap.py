@@ -13,7 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _bootstrap(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "daofu.bootstrap", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "daofu.bootstrap", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 

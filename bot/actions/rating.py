@@ -1,22 +1,18 @@
 """好差评: asking for a five-level rating after a hand-off or goodbye, and storing it.
 
 The rating is stored with the conversation twice over: as a slot in Rasa's tracker (the
-conversation's own record) and as a row in ``conversation_rating`` for the monthly report.
+conversation's own record) and as a row in the records store for the monthly report.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import services
-from bot.actions.cards import payload
-from bot.actions.state import ConversationState
-from bot.records import RATING_LABELS
+from bot.actions.base import DaofuAction, Turn
+from daofu.messages import RatingOption, RatingRequest, Text, payload
+from daofu.records import RATING_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +24,13 @@ RATING_WORDS = sorted(
 )
 
 
-def rating_request(elder: bool = False) -> list[dict]:
-    options = [
-        {"level": level, "title": label, "payload": payload("rate_service", rating=str(level))}
+def rating_request(elder: bool = False) -> RatingRequest:
+    options = tuple(
+        RatingOption(level, label, payload("rate_service", rating=str(level)))
         for level, label in sorted(RATING_LABELS.items(), reverse=True)
-    ]
+    )
     text = "请给本次服务打个分：" if elder else "请对本次服务进行评价（好差评）："
-    return [{"custom": {"type": "rating_request", "text": text, "options": options}}]
+    return RatingRequest(text=text, options=options)
 
 
 def parse_rating(entity: str | None, text: str) -> int | None:
@@ -51,55 +47,46 @@ def parse_rating(entity: str | None, text: str) -> int | None:
     return None
 
 
-class ActionAskRating(Action):
-    def name(self) -> str:
-        return "action_ask_rating"
+class ActionAskRating(DaofuAction):
+    action_name = "action_ask_rating"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        state = ConversationState.from_tracker(tracker)
-        for message in rating_request(state.elder):
-            dispatcher.utter_message(json_message=message["custom"])
-        return []
+    def decide(self, turn: Turn) -> None:
+        turn.say(rating_request(turn.state.elder))
+        turn.keep_state = False
 
 
-class ActionStoreRating(Action):
-    def name(self) -> str:
-        return "action_store_rating"
+class ActionStoreRating(DaofuAction):
+    action_name = "action_store_rating"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        state = ConversationState.from_tracker(tracker)
+    def decide(self, turn: Turn) -> None:
+        state = turn.state
+        turn.keep_state = False
         level = parse_rating(state.entities.get("rating"), state.user_text)
         if level is None:
-            dispatcher.utter_message(text="没有看懂您的评价，请点选下面的一项：")
-            for message in rating_request(state.elder):
-                dispatcher.utter_message(json_message=message["custom"])
-            return []
-        rating = services.records().add_rating(
+            turn.say(Text("没有看懂您的评价，请点选下面的一项："), rating_request(state.elder))
+            return
+        rating = turn.services.records.add_rating(
             state.sender_id, level, channel=state.channel, matter_code=state.matter_code, guide_id=state.guide_id
         )
-        log.info("rating %d (%s) stored for %s", level, rating.label, state.sender_id)
+        log.info("rating %d (%s) stored", level, rating.label)
         thanks = "感谢您的评价！" if level >= 3 else "感谢您的评价，我们会改进服务。如需帮助可转人工客服。"
-        dispatcher.utter_message(text=f"您的评价：{rating.label}。{thanks}")
-        return [SlotSet("rating", float(level))]
+        turn.say(Text(f"您的评价：{rating.label}。{thanks}"))
+        turn.extra_events.append(SlotSet("rating", float(level)))
 
 
-class ActionGoodbye(Action):
-    def name(self) -> str:
-        return "action_goodbye"
+class ActionGoodbye(DaofuAction):
+    action_name = "action_goodbye"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        state = ConversationState.from_tracker(tracker)
-        dispatcher.utter_message(text="再见，祝您办事顺利！")
-        if tracker.get_slot("rating") is None:
-            for message in rating_request(state.elder):
-                dispatcher.utter_message(json_message=message["custom"])
-        return []
+    def decide(self, turn: Turn) -> None:
+        turn.keep_state = False
+        turn.say(Text("再见，祝您办事顺利！"))
+        if turn.tracker.get_slot("rating") is None:
+            turn.say(rating_request(turn.state.elder))
 
 
-class ActionThank(Action):
-    def name(self) -> str:
-        return "action_thank"
+class ActionThank(DaofuAction):
+    action_name = "action_thank"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        dispatcher.utter_message(text="不客气！还有其他要办的事吗？")
-        return []
+    def decide(self, turn: Turn) -> None:
+        turn.keep_state = False
+        turn.say(Text("不客气！还有其他要办的事吗？"))

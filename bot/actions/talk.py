@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
-
-from bot.actions.finding import utter_all
-from bot.actions.handoff import ActionHumanHandoff, ActionStartApplication
-from bot.actions.presenting import HUMAN_BUTTON
-from bot.actions.state import ConversationState
+from bot.actions.base import HUMAN_BUTTON, DaofuAction, Turn
+from bot.actions.leaving import hand_to_person
+from bot.actions.showing import show_matter
+from bot.actions.state import PENDING_APPLY
+from daofu.messages import Text
 
 SMALL_TALK = (
     "我是甬导服，宁波政务服务的智能导服助手（不是真人）。我能帮您找到要办的事项，"
@@ -22,51 +18,45 @@ OUT_OF_SCOPE = (
 )
 
 
-class ActionAffirm(Action):
-    """"好的/是的": accept what was just offered (a person, the application form)."""
+class ActionAffirm(DaofuAction):
+    """ "好的/是的": accept what was just offered (a person, the application form)."""
 
-    def name(self) -> str:
-        return "action_affirm"
+    action_name = "action_affirm"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        state = ConversationState.from_tracker(tracker)
+    def decide(self, turn: Turn) -> None:
+        state = turn.state
         if state.offer == "handoff":
-            return ActionHumanHandoff().run(dispatcher, tracker, domain)
-        if state.guide_id:
-            return ActionStartApplication().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(text="好的。请问还有什么可以帮您？")
-        return []
-
-
-class ActionDeny(Action):
-    def name(self) -> str:
-        return "action_deny"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        state = ConversationState.from_tracker(tracker)
-        if state.offer == "handoff":
-            dispatcher.utter_message(text="好的。您可以换个说法再问我，比如说明要办的证件或要做的事。")
+            hand_to_person(turn)
+        elif state.guide_id and state.matter_code:
+            show_matter(turn, state.matter_code, PENDING_APPLY)
         else:
-            dispatcher.utter_message(text="好的。还有其他需要吗？")
+            turn.keep_state = False
+            turn.say(Text("好的。请问还有什么可以帮您？"))
+
+
+class ActionDeny(DaofuAction):
+    action_name = "action_deny"
+
+    def decide(self, turn: Turn) -> None:
+        state = turn.state
+        if state.offer == "handoff":
+            turn.say(Text("好的。您可以换个说法再问我，比如说明要办的证件或要做的事。"))
+        else:
+            turn.say(Text("好的。还有其他需要吗？"))
         state.offer = None
-        return state.events()
 
 
-class ActionChitchat(Action):
-    def name(self) -> str:
-        return "action_chitchat"
+class ActionChitchat(DaofuAction):
+    action_name = "action_chitchat"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        dispatcher.utter_message(text=SMALL_TALK)
-        return []
+    def decide(self, turn: Turn) -> None:
+        turn.keep_state = False
+        turn.say(Text(SMALL_TALK))
 
 
-class ActionOutOfScope(Action):
-    def name(self) -> str:
-        return "action_out_of_scope"
+class ActionOutOfScope(DaofuAction):
+    action_name = "action_out_of_scope"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        state = ConversationState.from_tracker(tracker)
-        state.offer = "handoff"
-        utter_all(dispatcher, [{"text": OUT_OF_SCOPE, "buttons": [HUMAN_BUTTON]}])
-        return state.events()
+    def decide(self, turn: Turn) -> None:
+        turn.state.offer = "handoff"
+        turn.say(Text(OUT_OF_SCOPE, (HUMAN_BUTTON,)))

@@ -1,12 +1,13 @@
-"""A Rasa featurizer that adds the e5 sentence embedding of each message to DIET's input.
+"""A Rasa featurizer that adds the e5 sentence embedding of each message to the classifier's input.
 
 The NLU's own features (jieba words and character n-grams) know only the training sentences; the
 multilingual-e5-small model the search already ships (``var/models/multilingual-e5-small``, built by
-``daofu model build``) knows Chinese far beyond them. This component runs the same ONNX graph and
-tokenizer as the service's ``indexer.encoder.QueryEncoder`` (``query: `` prefix, mean-pooled,
-unit length, 384 numbers) and hands the vector to DIET as a dense *sentence* feature of the TEXT
-attribute. DIET combines it with the sparse sentence features of the CountVectorsFeaturizers;
-the sequence (token) features stay the sparse ones, so entity tagging is unchanged.
+``daofu model build``) knows Chinese far beyond them. This component embeds each message with
+:class:`indexer.e5_onnx.E5OnnxEncoder` — the very encoder behind the service's
+``indexer.encoder.QueryEncoder`` (``query: `` prefix, mean-pooled, unit length, 384 numbers) — and
+hands the vector on as a dense *sentence* feature of the TEXT attribute. The intent classifier
+reads it beside the sparse sentence features of the CountVectorsFeaturizer; the sequence (token)
+features stay the sparse ones, so entity tagging is unchanged.
 
 Used in ``config.yml``::
 
@@ -14,9 +15,10 @@ Used in ``config.yml``::
       model_dir: var/models/multilingual-e5-small   # relative to Rasa's working directory
 
 The component is not trainable: the model is read at start-up from ``model_dir`` and is not copied
-into the Rasa model. Rasa's training cache is keyed on the ONNX graph's hash, so a rebuilt model
-re-featurizes the data. Runs inside the Rasa environment (``.venv-rasa``: ``onnxruntime`` and
-``tokenizers``) and imports nothing else of the project.
+into the Rasa model. Rasa's training cache is keyed on the model's manifest, so a rebuilt model
+re-featurizes the data. Runs inside the Rasa environment (``.venv-rasa``), which has none of the
+service's packages: of the project it imports only ``indexer.e5_onnx`` and ``daofu.config``, both
+written to import there (Rasa's working directory, the repository root, is on its path).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +43,10 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-logger = logging.getLogger(__name__)
+from daofu.config import load_settings
+from indexer.e5_onnx import MANIFEST_NAME, QUERY_ENCODER_ONNX, E5OnnxEncoder, missing_files
 
-ONNX_GRAPH = "onnx/query-encoder.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-# written by `daofu model build`; holds the sha256 of the weights and of the ONNX graph
-MANIFEST_FILE = "daofu-model.json"
-QUERY_PREFIX = "query: "
-MAX_TOKENS = 512
+logger = logging.getLogger(__name__)
 
 
 class E5ModelMissingError(RasaException):
@@ -61,77 +59,16 @@ def resolve_model_dir(model_dir: str) -> Path:
     return path if path.is_absolute() else Path.cwd() / path
 
 
-def _missing_files(directory: Path) -> list[Path]:
-    return [directory / name for name in (TOKENIZER_FILE, ONNX_GRAPH) if not (directory / name).is_file()]
-
-
-def _default_threads() -> int:
-    raw = os.environ.get("DAOFU_ENCODER_THREADS", "")
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
-    return max(1, min(2, os.cpu_count() or 1))
-
-
-class E5Encoder:
-    """Tokenizer + ONNX session: texts in, unit-length e5 query vectors out (float32)."""
-
-    def __init__(self, model_dir: Path, threads: int = 0) -> None:
-        missing = _missing_files(model_dir)
-        if missing:
-            raise E5ModelMissingError(
-                f"the e5 embedding model is missing at {model_dir} (no {', '.join(p.name for p in missing)}); "
-                "run `daofu model build` (the setup does it) or set `model_dir` of "
-                "E5SentenceFeaturizer in config.yml"
-            )
-        import onnxruntime
-        from tokenizers import Tokenizer as HfTokenizer
-
-        self.model_dir = model_dir
-        self._tokenizer = HfTokenizer.from_file(str(model_dir / TOKENIZER_FILE))
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.no_padding()
-        self._pad_id = self._tokenizer.token_to_id("<pad>")
-        if self._pad_id is None:
-            self._pad_id = 1  # XLM-R's padding id
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or _default_threads()
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            str(model_dir / ONNX_GRAPH), options, providers=["CPUExecutionProvider"]
+def load_encoder(model_dir: Path, threads: int) -> E5OnnxEncoder:
+    """The shared e5 encoder; a missing model names the folder and the fix, as Rasa shows it."""
+    missing = missing_files(model_dir)
+    if missing:
+        raise E5ModelMissingError(
+            f"the e5 embedding model is missing at {model_dir} (no {', '.join(p.name for p in missing)}); "
+            "run `daofu model build` (the setup does it) or set `model_dir` of "
+            "E5SentenceFeaturizer in config.yml"
         )
-
-    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
-        """One vector per text (``query: `` prefix), in the order given; batched by length."""
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch([QUERY_PREFIX + text for text in texts])
-        # Sorting by length keeps the padding (wasted work) in each batch small.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        vectors: np.ndarray | None = None
-        started = time.monotonic()
-        batches = (len(order) + batch_size - 1) // batch_size
-        log_every = max(1, batches // 10)
-        for number, start in enumerate(range(0, len(order), batch_size), start=1):
-            chunk = order[start : start + batch_size]
-            width = max(len(encodings[i].ids) for i in chunk)
-            ids = np.full((len(chunk), width), self._pad_id, dtype=np.int64)
-            mask = np.zeros((len(chunk), width), dtype=np.int64)
-            for row, i in enumerate(chunk):
-                length = len(encodings[i].ids)
-                ids[row, :length] = encodings[i].ids
-                mask[row, :length] = 1
-            (embedded,) = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
-            if vectors is None:
-                vectors = np.zeros((len(texts), embedded.shape[1]), dtype=np.float32)
-            vectors[chunk] = embedded
-            if progress and (number % log_every == 0 or number == batches):
-                logger.info(
-                    "e5 sentence features: %d/%d texts (%.0f s)",
-                    min(start + batch_size, len(order)), len(order), time.monotonic() - started,
-                )
-        assert vectors is not None
-        return vectors
+    return E5OnnxEncoder(model_dir, threads or load_settings().encoder_threads)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -151,7 +88,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             "model_dir": "var/models/multilingual-e5-small",
             # texts per ONNX call when featurizing the training data
             "batch_size": 32,
-            # ONNX Runtime threads; 0: DAOFU_ENCODER_THREADS, else two (or one on one core)
+            # ONNX Runtime threads; 0: DAOFU_ENCODER_THREADS (daofu.config, default two)
             "threads": 0,
             # length of the feature vector (the embedding has unit length); a longer one weighs
             # more against the sparse n-gram counts in the classifier that reads both
@@ -175,8 +112,8 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """The model's identity, so a rebuilt model is not served from Rasa's training cache."""
         directory = resolve_model_dir(str(config.get("model_dir") or ""))
-        manifest = directory / MANIFEST_FILE
-        graph = directory / ONNX_GRAPH
+        manifest = directory / MANIFEST_NAME
+        graph = directory / QUERY_ENCODER_ONNX
         if manifest.is_file():
             return hashlib.sha256(manifest.read_bytes()).hexdigest()
         if graph.is_file():
@@ -189,7 +126,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         self.model_dir = resolve_model_dir(str(config["model_dir"]))
         self.batch_size = int(config["batch_size"])
         self.scale = float(config["scale"])
-        self.encoder = E5Encoder(self.model_dir, int(config.get("threads") or 0))
+        self.encoder = load_encoder(self.model_dir, int(config.get("threads") or 0))
 
     @classmethod
     def create(
@@ -215,10 +152,26 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return messages
 
     def _featurize(self, messages: list[Message], progress: bool) -> None:
-        vectors = self.encoder.encode([m.get(TEXT) for m in messages], self.batch_size, progress)
+        texts = [m.get(TEXT) for m in messages]
+        report = _progress_logger(len(texts), self.batch_size) if progress else None
+        vectors = self.encoder.encode(texts, batch_size=self.batch_size, on_batch=report)
         if self.scale != 1.0:
             vectors = vectors * np.float32(self.scale)
         for message, vector in zip(messages, vectors, strict=True):
-            self.add_features_to_message(
-                sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
-            )
+            self.add_features_to_message(sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message)
+
+
+def _progress_logger(texts: int, batch_size: int) -> Callable[[int, int], None]:
+    """Logs about ten progress lines while the training data is embedded (a minute or more)."""
+    started = time.monotonic()
+    batches = (texts + batch_size - 1) // batch_size
+    every = max(1, batches // 10)
+    seen = 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal seen
+        seen += 1
+        if seen % every == 0 or done == total:
+            logger.info("e5 sentence features: %d/%d texts (%.0f s)", done, total, time.monotonic() - started)
+
+    return report

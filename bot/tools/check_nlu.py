@@ -128,7 +128,7 @@ def misaligned(examples: Iterable[Example], tokenizer: jieba.Tokenizer) -> Itera
                 shown = " | ".join(word for word, _, _ in tokens)
                 yield (
                     f"{example.intent}: {example.raw!r}: {entity.entity} "
-                    f"{example.text[entity.start:entity.end]!r} does not match the tokens {shown}"
+                    f"{example.text[entity.start : entity.end]!r} does not match the tokens {shown}"
                 )
 
 

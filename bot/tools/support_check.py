@@ -23,9 +23,9 @@ from collections import Counter, defaultdict
 from bot.tools.check_nlu import Example, jieba_tokenizer, load_examples
 
 
-def cross_validate(examples: list[Example], folds: int = 5, seeds: tuple[int, ...] = (0, 1, 2)) -> tuple[
-    list[float], dict[int, Counter[str]]
-]:
+def cross_validate(
+    examples: list[Example], folds: int = 5, seeds: tuple[int, ...] = (0, 1, 2)
+) -> tuple[list[float], dict[int, Counter[str]]]:
     """Macro-F1 per repetition, and for each misclassified example what it was taken for."""
     import numpy as np
     from scipy.sparse import hstack
@@ -44,8 +44,9 @@ def cross_validate(examples: list[Example], folds: int = 5, seeds: tuple[int, ..
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(joined, labels):
             words = CountVectorizer(analyzer=str.split)
             chars = CountVectorizer(analyzer="char_wb", ngram_range=(1, 4))
-            train_x = hstack([words.fit_transform([joined[i] for i in train]),
-                              chars.fit_transform([joined[i] for i in train])])
+            train_x = hstack(
+                [words.fit_transform([joined[i] for i in train]), chars.fit_transform([joined[i] for i in train])]
+            )
             test_x = hstack([words.transform([joined[i] for i in test]), chars.transform([joined[i] for i in test])])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -3,7 +3,6 @@
 Modules:
 
 * :mod:`~channels.agent.config` — agent tokens from ``DAOFU_AGENT_TOKENS``;
-* :mod:`~channels.agent.masking` — phone and ID numbers masked before anything is stored;
 * :mod:`~channels.agent.sms` — the SMS text (at most 300 characters);
 * :mod:`~channels.agent.lookup_log` — the log of agent lookups (own table);
 * :mod:`~channels.agent.report` — the monthly report;
@@ -16,48 +15,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 
 from sanic import Sanic
 
-from channels.agent.config import ENV_NAME, load_agent_directory
+from channels.agent.config import load_agent_directory
 from channels.agent.lookup_log import LookupLog
 from channels.agent.routes import AgentBackend, api_blueprint, page_blueprint
-from daofu.config import Settings
-from knowledge.db import create_engine_for
-from knowledge.repository import Catalog
+from daofu.services import Services
 
 log = logging.getLogger(__name__)
 
 __all__ = ["install"]
 
 
-def _services_searcher():
-    from bot.actions import services
-
-    return services.searcher()
-
-
-def _services_records():
-    from bot.actions import services
-
-    return services.records()
-
-
-def install(app: Sanic, settings: Settings, backend: AgentBackend | None = None) -> None:
+def install(app: Sanic, services: Services, backend: AgentBackend | None = None) -> None:
     """Add ``/agent`` and ``/api/agent``; the lookup table is created when the server starts.
 
-    ``backend`` replaces the shared searcher and records (tests pass their own).
+    ``backend`` replaces what the console reads and writes (tests pass their own).
     """
-    directory = load_agent_directory()
     if backend is None:
-        engine = create_engine_for(settings.database_url)
         backend = AgentBackend(
-            directory=directory,
-            catalog=Catalog(engine, settings),
-            searcher=_services_searcher,
-            records=_services_records,
-            lookups=LookupLog(engine),
+            directory=load_agent_directory(services.settings),
+            catalog=services.catalog,
+            searcher=services.searcher,
+            records=services.records,
+            lookups=LookupLog(services.engine),
         )
     app.blueprint(page_blueprint())
     app.blueprint(api_blueprint(backend))
@@ -65,9 +47,7 @@ def install(app: Sanic, settings: Settings, backend: AgentBackend | None = None)
     @app.before_server_start
     async def prepare_agent_console(app: Sanic) -> None:
         if not backend.directory.configured:
-            # Unset is a choice (INFO); set but unusable is a mistake to fix (ERROR).
-            level = logging.ERROR if os.environ.get(ENV_NAME, "").strip() else logging.INFO
-            log.log(level, "agent console off: %s", backend.directory.problem)
+            log.info("agent console off: %s", backend.directory.problem)
             return
-        await asyncio.get_running_loop().run_in_executor(None, backend.lookups.create)
+        await asyncio.to_thread(backend.lookups.create)
         log.info("agent console on: %d agents", len(backend.directory.tokens))

@@ -1,17 +1,17 @@
 """Agent tokens from ``DAOFU_AGENT_TOKENS`` (``"agent_id:token,agent_id2:token2"``).
 
 No tokens means no console: its API answers 503 saying so, and the rest of the service runs. A
-malformed value also turns the console off (with the reason in the log and in the 503), rather
-than letting anyone in.
+malformed value stops the service at start with a one-line error naming the variable
+(:class:`~daofu.config.SettingsError`), rather than running with a console nobody can use.
 """
 
 from __future__ import annotations
 
 import hmac
-import os
 import re
 from dataclasses import dataclass, field
 
+from daofu.config import Settings, SettingsError
 from daofu.errors import DaofuError
 
 AGENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -71,11 +71,12 @@ def parse_tokens(raw: str) -> dict[str, str]:
     return tokens
 
 
-def load_agent_directory() -> AgentDirectory:
-    raw = os.environ.get(ENV_NAME, "")
+def load_agent_directory(settings: Settings) -> AgentDirectory:
+    """The agents of ``settings.agent_tokens``; :class:`SettingsError` when the value is malformed."""
+    raw = settings.agent_tokens
     if not raw.strip():
         return AgentDirectory(problem=f"no agent tokens are configured; set {ENV_NAME}=agent_id:token,…")
     try:
         return AgentDirectory(tokens=parse_tokens(raw))
     except AgentConfigError as exc:
-        return AgentDirectory(problem=str(exc))
+        raise SettingsError(ENV_NAME, str(exc).removeprefix(f"{ENV_NAME}: ")) from None

@@ -1,7 +1,7 @@
 """The agents' lookup log: who looked up what, when — the monthly report's source.
 
 One row per agent action: a search, a guide opened, an SMS text copied, a link sent. Queries and
-phone numbers are masked (:func:`channels.agent.masking.mask_pii`) before they reach the row; the
+phone numbers are masked (:func:`daofu.masking.mask_pii`) before they reach the row; the
 table never holds a caller's number or ID. It lives in the service database
 (``DAOFU_DATABASE_URL``) in its own table, created when the service starts.
 """
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, Engine, Integer, String, Text, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from channels.agent.masking import mask_pii
+from daofu.masking import mask_pii
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ Months are calendar months in China Standard Time (UTC+8, no daylight saving), b
 the month the hotline reports on; the log stores UTC.
 
 :func:`summarise` is pure (lookups in, report out) so the arithmetic is tested without a
-database; :func:`conversation_counts` reads the hand-offs and ratings the dialogue recorded.
+database; the hand-offs and ratings the dialogue recorded come from
+:meth:`daofu.records.ConversationRecords.month_counts`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
-
-from bot.records import RATING_LABELS, HandoffRow, RatingRow
 from channels.agent.lookup_log import ACTIONS, Lookup
 from daofu.errors import DaofuError
 
@@ -102,36 +99,4 @@ def summarise(
         ],
         "links_sent": by_action["send_link"],
         **(conversations or {}),
-    }
-
-
-def conversation_counts(engine: Engine, month: Month) -> dict[str, Any]:
-    """Hand-offs (by their state now) and 好差评 ratings of conversations in ``month``."""
-    with Session(engine) as session:
-        handoffs = dict(
-            session.execute(
-                select(HandoffRow.status, func.count())
-                .where(HandoffRow.created_at >= month.start, HandoffRow.created_at < month.end)
-                .group_by(HandoffRow.status)
-            ).all()
-        )
-        ratings = dict(
-            session.execute(
-                select(RatingRow.rating, func.count())
-                .where(RatingRow.created_at >= month.start, RatingRow.created_at < month.end)
-                .group_by(RatingRow.rating)
-            ).all()
-        )
-    rated = sum(ratings.values())
-    satisfied = ratings.get(5, 0) + ratings.get(4, 0)
-    return {
-        "handoffs": {
-            "total": sum(handoffs.values()),
-            **{state: handoffs.get(state, 0) for state in ("open", "taken", "closed")},
-        },
-        "ratings": {
-            "total": rated,
-            "levels": {RATING_LABELS[level]: ratings.get(level, 0) for level in sorted(RATING_LABELS, reverse=True)},
-            "satisfied_share": round(satisfied / rated, 3) if rated else None,
-        },
     }

@@ -20,17 +20,19 @@ from sanic import Blueprint, Request, response
 from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 
-from bot.records import ConversationRecords
 from channels.agent.config import AgentDirectory
 from channels.agent.lookup_log import LookupLog
-from channels.agent.masking import mask_pii, valid_phone
-from channels.agent.report import ReportError, conversation_counts, parse_month, summarise
+from channels.agent.report import ReportError, parse_month, summarise
 from channels.agent.sms import MAX_SMS_CHARS, sms_text
-from channels.agent.views import guide_json, handoff_json, search_json
+from channels.agent.views import handoff_json, search_json
 from channels.http import error_response, json_response
 from daofu.errors import DaofuError
+from daofu.masking import mask_pii, valid_phone
+from daofu.records import HANDOFF_STATES, ConversationRecords, HandoffStatus
 from indexer.search import MAX_TOP_K, Searcher, UnknownRegionError
 from knowledge.errors import CatalogError
+from knowledge.records import RegionLevel
+from knowledge.render import guide_json
 from knowledge.repository import Catalog, Guide
 
 log = logging.getLogger(__name__)
@@ -47,20 +49,20 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-OPEN_STATES = ("open", "taken")
-AGENT_STATES = ("taken", "closed")
+OPEN_STATES = (HandoffStatus.OPEN, HandoffStatus.TAKEN)
+AGENT_STATES = (HandoffStatus.TAKEN, HandoffStatus.CLOSED)
 MAX_QUERY_CHARS = 500
 STATUS_PATH = "/api/agent/status"  # tells the page whether to offer a login; needs no token
 
 
 @dataclass
 class AgentBackend:
-    """What the console reads and writes; the searcher and records load when first needed."""
+    """What the console reads and writes; the searcher loads when first needed."""
 
     directory: AgentDirectory
     catalog: Catalog
     searcher: Callable[[], Searcher]
-    records: Callable[[], ConversationRecords]
+    records: ConversationRecords
     lookups: LookupLog
 
 
@@ -165,7 +167,7 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
         except CatalogError as exc:
             log.error("agent API: catalogue unavailable: %s", exc)
             return error_response("the catalogue is unavailable; try again shortly", 503)
-        districts = [{"code": p.code, "name": p.name} for p in places if p.level == "区县"]
+        districts = [{"code": p.code, "name": p.name} for p in places if p.level == RegionLevel.DISTRICT]
         return json_response({"regions": districts})
 
     @bp.get("/search")
@@ -248,9 +250,9 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
     async def handoffs(request: Request) -> HTTPResponse:
         wanted = request.args.get("status", "active")
         states = OPEN_STATES if wanted == "active" else (wanted,)
-        if any(state not in ("open", "taken", "closed") for state in states):
+        if any(state not in HANDOFF_STATES for state in states):
             return error_response("status must be active (open and taken), open, taken or closed", 400)
-        records = await _blocking(backend.records)
+        records = backend.records
         found = []
         for state in states:
             found.extend(await _blocking(partial(records.handoffs, state)))
@@ -265,7 +267,7 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
         status = body.get("status") if body else None
         if status not in AGENT_STATES:
             return error_response('send JSON like {"status": "taken"} or {"status": "closed"}', 400)
-        records = await _blocking(backend.records)
+        records = backend.records
         try:
             handoff = await _blocking(partial(records.update_handoff, handoff_id, status, request.ctx.agent_id))
         except LookupError:
@@ -280,8 +282,7 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
         except ReportError as exc:
             return error_response(str(exc), 400)
         lookups = await _blocking(partial(backend.lookups.between, month.start, month.end))
-        records = await _blocking(backend.records)
-        conversations = await _blocking(partial(conversation_counts, records.engine, month))
+        conversations = await _blocking(partial(backend.records.month_counts, month.start, month.end))
 
         def name_of(guide_id: str) -> str | None:
             guide = backend.catalog.guide(guide_id)

@@ -14,7 +14,7 @@ Example::
     # 地点：宁波市鄞州区…
     # 咨询：0574-…
     # 在线办理：http://…/forms/NBC-A-020?guide=…
-    # （演示数据，以窗口公布为准）
+    # （演示数据，不作为正式办事依据，以办理窗口公布为准）
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from knowledge import DEMO_NOTICE_SHORT
 from knowledge.records import Material
 from knowledge.repository import Guide
 
 MAX_SMS_CHARS = 300
 ELLIPSIS = "…"
-DEMO_LINE = "（演示数据，以窗口公布为准）"
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def compose(facts: SmsFacts, limit: int = MAX_SMS_CHARS) -> str:
             lines.append(f"咨询：{facts.phone}")
         lines.append(link_line)
         if facts.demo:
-            lines.append(DEMO_LINE)
+            lines.append(DEMO_NOTICE_SHORT)
         return "\n".join(lines)
 
     text = render()

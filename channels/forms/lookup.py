@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from daofu.config import Settings
 from daofu.errors import DaofuError
 from knowledge.errors import NotFoundError
-from knowledge.repository import Catalog, Guide, form_url
-
-DEMO_FORM_TEMPLATE = "{public_url}/forms/{matter_code}?guide={guide_id}"
+from knowledge.forms import form_url, is_demo_form
+from knowledge.records import RegionLevel
+from knowledge.repository import Catalog, Guide
 
 
 class FormNotFound(DaofuError):
@@ -47,15 +47,16 @@ def find_guide(catalog: Catalog, matter_code: str, guide_id: str | None, region:
     guides = catalog.guides_for_matter(matter_code)
     if not guides:
         raise FormNotFound(f"事项 {matter.name} 没有办事指南")
-    city = [guide for guide in guides if guide.region.level == "市级"]
+    city = [guide for guide in guides if guide.region.level == RegionLevel.CITY]
     return (city or guides)[0]
 
 
 def portal_url(settings: Settings, guide: Guide) -> str | None:
     """The form link the configured template gives, when it differs from this demo page's."""
-    configured = form_url(settings.portal_form_template, settings.public_url, guide.matter.code, guide.id)
-    demo = form_url(DEMO_FORM_TEMPLATE, settings.public_url, guide.matter.code, guide.id)
-    return None if configured == demo else configured
+    template, public_url = settings.portal_form_template, settings.public_url
+    if is_demo_form(template, public_url, guide.matter.code, guide.id):
+        return None
+    return form_url(template, public_url, guide.matter.code, guide.id)
 
 
 def resolve(

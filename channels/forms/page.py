@@ -8,11 +8,11 @@ The pages need no script: they are plain forms styled by ``/forms/static/forms.c
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import urlsplit
 
 from channels.forms.lookup import FormTarget
-from channels.forms.prefill import APPLICANT_TYPES, KNOWN_FIELDS, Prefill
+from daofu.messages import safe_link
 from knowledge import DEMO_NOTICE
+from knowledge.forms import APPLICANT_TYPES, PREFILL_FIELDS, Prefill
 from knowledge.records import Material
 
 STYLESHEET = "/forms/static/forms.css"
@@ -20,15 +20,6 @@ STYLESHEET = "/forms/static/forms.css"
 
 def e(value: object) -> str:
     return escape(str(value), quote=True)
-
-
-def http_url(value: str) -> str | None:
-    """``value`` when it is an absolute http(s) link, else None (never a ``javascript:`` link)."""
-    try:
-        parts = urlsplit(value.strip())
-    except ValueError:
-        return None
-    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _layout(title: str, body: str) -> str:
@@ -79,7 +70,7 @@ def _applicant_select(prefill: Prefill) -> str:
     ]
     badge = '<span class="prefilled">已由智能导服预填</span>' if chosen else ""
     return (
-        f'<div class="field"><label for="f-applicant_type">{KNOWN_FIELDS["applicant_type"]}{badge}</label>'
+        f'<div class="field"><label for="f-applicant_type">{PREFILL_FIELDS["applicant_type"]}{badge}</label>'
         f'<select id="f-applicant_type" name="applicant_type">{"".join(options)}</select></div>'
     )
 
@@ -100,11 +91,11 @@ def form_page(target: FormTarget, prefill: Prefill, action: str) -> str:
     ]
     facts_html = "".join(f"<dt>{e(label)}</dt><dd>{e(value)}</dd>" for label, value in facts)
     known = [
-        _field("matter", KNOWN_FIELDS["matter"], matter, readonly=True, prefilled="matter" in prefill.known),
-        _field("region", KNOWN_FIELDS["region"], region, prefilled="region" in prefill.known),
+        _field("matter", PREFILL_FIELDS["matter"], matter, readonly=True, prefilled="matter" in prefill.known),
+        _field("region", PREFILL_FIELDS["region"], region, prefilled="region" in prefill.known),
         _applicant_select(prefill),
-        _field("name", KNOWN_FIELDS["name"], prefill.get("name"), prefilled="name" in prefill.known),
-        _field("phone", KNOWN_FIELDS["phone"], prefill.get("phone"), prefilled="phone" in prefill.known),
+        _field("name", PREFILL_FIELDS["name"], prefill.get("name"), prefilled="name" in prefill.known),
+        _field("phone", PREFILL_FIELDS["phone"], prefill.get("phone"), prefilled="phone" in prefill.known),
         _field("id_number", "证件号码", ""),
     ]
     extra = "".join(
@@ -117,7 +108,7 @@ def form_page(target: FormTarget, prefill: Prefill, action: str) -> str:
     materials_html = f'<ul class="materials">{materials}</ul>' if materials else "<p>本事项无需提交材料。</p>"
     portal = ""
     if target.portal_url:
-        link = http_url(target.portal_url)
+        link = safe_link(target.portal_url)
         shown = (
             f'<a href="{e(link)}" rel="noopener noreferrer">{e(link)}</a>'
             if link

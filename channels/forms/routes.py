@@ -20,9 +20,9 @@ from sanic.response import HTTPResponse
 
 from channels.forms.lookup import FormNotFound, FormTarget, resolve
 from channels.forms.page import form_page, not_found_page, submitted_page, unavailable_page
-from channels.forms.prefill import parse_prefill
 from daofu.config import Settings
 from knowledge.errors import CatalogError
+from knowledge.forms import read_prefill
 from knowledge.repository import Catalog
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def forms_blueprint(settings: Settings, catalog: Catalog) -> Blueprint:
         target = await target_for(request, matter_code)
         if isinstance(target, HTTPResponse):
             return target
-        prefill = parse_prefill(request.args)
+        prefill = read_prefill(request.args)
         log.info(
             "form page for %s opened (guide %s, %d pre-filled)",
             matter_code,

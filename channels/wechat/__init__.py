@@ -17,19 +17,19 @@ Modules:
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from sanic import Sanic
 
 from channels.wechat.channel import WeChatChannel
-from channels.wechat.config import WeChatConfigError, WeChatSettings, load_wechat_settings
+from channels.wechat.config import WeChatSettings, wechat_settings
 from channels.wechat.crypto import MessageCrypto
 from channels.wechat.customer_service import CustomerServiceClient
 from channels.wechat.dedupe import MemoryTurnStore, RedisTurnStore, TurnStore
 from channels.wechat.options import MemoryOptionStore, OptionStore, RedisOptionStore
 from channels.wechat.routes import WeChatRuntime, wechat_blueprint
-from daofu.config import Settings
+from daofu.messages import BotMessage
+from daofu.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -45,46 +45,40 @@ def _stores(settings: WeChatSettings) -> tuple[TurnStore, OptionStore, Any]:
     return RedisTurnStore(client, settings.dedupe_ttl), RedisOptionStore(client, settings.options_ttl), client
 
 
-def install(app: Sanic, settings: Settings) -> None:
+def install(app: Sanic, services: Services) -> None:
     """Add ``/wechat``; without credentials it answers 503 and the rest of the service is unaffected."""
-    del settings  # the channel's settings are its own (DAOFU_WECHAT_*)
-    try:
-        wechat_settings: WeChatSettings | None = load_wechat_settings()
-        problem = ""
-    except WeChatConfigError as exc:
-        wechat_settings, problem = None, str(exc)
-        if not any(name.startswith("DAOFU_WECHAT_") and value.strip() for name, value in os.environ.items()):
-            log.info("WeChat channel off: %s", problem)
-        else:
-            log.error("WeChat channel off: %s", problem)
-    runtime = WeChatRuntime(wechat_settings, problem)
-    if wechat_settings is not None and wechat_settings.aes_key:
-        runtime.crypto = MessageCrypto(wechat_settings.token, wechat_settings.aes_key, wechat_settings.appid)
+    account = wechat_settings(services.settings)
+    problem = "" if account is not None else "DAOFU_WECHAT_TOKEN and DAOFU_WECHAT_APPID are not set"
+    if account is None:
+        log.info("WeChat channel off: %s", problem)
+    runtime = WeChatRuntime(account, problem)
+    if account is not None and account.aes_key:
+        runtime.crypto = MessageCrypto(account.token, account.aes_key, account.appid)
     app.ctx.wechat = runtime
     app.blueprint(wechat_blueprint(runtime))
-    if wechat_settings is None:
+    if account is None:
         return
     redis_client: list[Any] = []
 
     @app.before_server_start
     async def start_wechat(app: Sanic) -> None:
-        assert wechat_settings is not None
-        turns, options, client = _stores(wechat_settings)
+        turns, options, client = _stores(account)
         if client is not None:
             redis_client.append(client)
         push = None
-        if wechat_settings.push_available:
-            push = CustomerServiceClient(wechat_settings.api_base, wechat_settings.appid, wechat_settings.secret)
+        if account.push_available:
+            push = CustomerServiceClient(account.api_base, account.appid, account.secret)
         else:
             log.warning("DAOFU_WECHAT_SECRET is not set: answers slower than the reply deadline cannot be pushed")
 
-        async def send(sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        async def send(sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
             return await app.ctx.dialogue.send(sender, text, metadata)
 
         runtime.channel = WeChatChannel(send, turns, options, push)
         log.info(
             "WeChat channel on: safe mode %s, deadline %.2f s, %s store",
-            "available" if runtime.crypto else "off", wechat_settings.reply_deadline,
+            "available" if runtime.crypto else "off",
+            account.reply_deadline,
             "Redis" if client is not None else "in-memory",
         )
 

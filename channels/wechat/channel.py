@@ -20,10 +20,11 @@ from channels.wechat.events import DIALOGUE_DOWN, DialogueInput, interpret
 from channels.wechat.messages import IncomingMessage, Outgoing
 from channels.wechat.options import OptionStore, choose
 from channels.wechat.rendering import render
+from daofu.messages import BotMessage
 
 log = logging.getLogger(__name__)
 
-SendToDialogue = Callable[[str, str, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
+SendToDialogue = Callable[[str, str, dict[str, Any]], Awaitable[list[BotMessage]]]
 METADATA = {"channel": "wechat", "elder_mode": False}
 
 
@@ -41,7 +42,10 @@ class WeChatChannel:
     """Answers WeChat users through the dialogue."""
 
     def __init__(
-        self, send: SendToDialogue, turns: TurnStore, options: OptionStore,
+        self,
+        send: SendToDialogue,
+        turns: TurnStore,
+        options: OptionStore,
         push: CustomerServiceClient | None = None,
     ) -> None:
         self._send = send
@@ -83,8 +87,11 @@ class WeChatChannel:
         rendered = render(messages)
         await self.options.remember(openid, rendered.options)
         log.info(
-            "wechat %s: dialogue answered %d message(s) → %s with %d option(s)", tag, len(messages),
-            type(rendered.outgoing).__name__ if rendered.outgoing else "nothing", len(rendered.options),
+            "wechat %s: dialogue answered %d message(s) → %s with %d option(s)",
+            tag,
+            len(messages),
+            type(rendered.outgoing).__name__ if rendered.outgoing else "nothing",
+            len(rendered.options),
         )
         return rendered.outgoing
 
@@ -92,8 +99,11 @@ class WeChatChannel:
         if outgoing is None:
             return
         if self.push is None:
-            log.warning("wechat %s: the answer came after the deadline and DAOFU_WECHAT_SECRET is not set; "
-                        "it cannot be pushed and is lost", tag)
+            log.warning(
+                "wechat %s: the answer came after the deadline and DAOFU_WECHAT_SECRET is not set; "
+                "it cannot be pushed and is lost",
+                tag,
+            )
             return
         try:
             await self.push.send(openid, outgoing)

@@ -98,9 +98,7 @@ class EncryptedReply:
 class MessageCrypto:
     """Encrypt and decrypt messages of one official account (token, EncodingAESKey, AppID)."""
 
-    def __init__(
-        self, token: str, aes_key: str, appid: str, random_bytes: Callable[[int], bytes] = os.urandom
-    ) -> None:
+    def __init__(self, token: str, aes_key: str, appid: str, random_bytes: Callable[[int], bytes] = os.urandom) -> None:
         try:
             self._key = check_aes_key(aes_key)
         except WeChatConfigError as exc:

@@ -61,8 +61,13 @@ class AccessTokenCache:
     """One valid access token, fetched when missing or about to expire."""
 
     def __init__(
-        self, http: httpx.AsyncClient, api_base: str, appid: str, secret: str,
-        clock: Callable[[], float] = time.monotonic, margin: float = 300.0,
+        self,
+        http: httpx.AsyncClient,
+        api_base: str,
+        appid: str,
+        secret: str,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = 300.0,
     ) -> None:
         self._http = http
         self._url = f"{api_base.rstrip('/')}/cgi-bin/token"
@@ -131,7 +136,11 @@ class CustomerServiceClient:
     """Sends customer-service messages to users of one official account."""
 
     def __init__(
-        self, api_base: str, appid: str, secret: str, timeout: float = 10.0,
+        self,
+        api_base: str,
+        appid: str,
+        secret: str,
+        timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = httpx.AsyncClient(timeout=timeout)
@@ -145,7 +154,9 @@ class CustomerServiceClient:
             token = await self.tokens.get()
             try:
                 response = await self._http.post(
-                    self._send_url, params={"access_token": token}, content=body,
+                    self._send_url,
+                    params={"access_token": token},
+                    content=body,
                     headers={"Content-Type": "application/json; charset=utf-8"},
                 )
             except httpx.HTTPError as exc:

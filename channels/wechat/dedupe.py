@@ -186,7 +186,11 @@ class RedisTurnStore:
     """
 
     def __init__(
-        self, redis: Any, ttl: float, prefix: str = "daofu:wechat:turn:", pending_ttl: float = 120.0,
+        self,
+        redis: Any,
+        ttl: float,
+        prefix: str = "daofu:wechat:turn:",
+        pending_ttl: float = 120.0,
         poll_interval: float = 0.05,
     ) -> None:
         self.redis = redis

@@ -1,24 +1,24 @@
-"""Turn the dialogue's bot messages (docs/messages.md) into one WeChat message.
+"""Turn one turn's typed bot messages (:mod:`daofu.messages`) into one WeChat message.
 
 A passive reply carries exactly one message, and WeChat has no buttons in chat, so a turn becomes:
 
 * a text message: every text in order, then the choices numbered (``回复 1 居民身份证换领``); the
   options are returned alongside so that a later reply "1" can be mapped back to the payload;
-* a news (图文) article when the turn hands off to an application form (``form_handoff``): the
+* a news (图文) article when the turn hands off to an application form (:class:`FormHandoff`): the
   article links to the form; the turn's other texts and choices go into its description.
 
-Custom payloads WeChat cannot show natively (``guide_card``, ``human_handoff``, unknown types) fall
-back to their ``text`` field, as docs/messages.md asks of every channel; ``rating_request`` is a
-text with its levels as numbered options.
+Messages WeChat cannot show natively (guide cards, hand-offs to a person, agents joining) fall
+back to their ``text``, as docs/messages.md asks of every channel; a guide card adds its form
+link, which WeChat makes tappable; a rating request is a text with its levels as numbered options.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from channels.wechat.messages import Article, NewsOut, Outgoing, TextOut
+from daofu.messages import BotMessage, Button, Custom, FormHandoff, GuideCard, Text, choices_of
 
 # WeChat cuts text messages at 2048 bytes (UTF-8); stay just under.
 MAX_TEXT_BYTES = 2000
@@ -27,13 +27,8 @@ MAX_TITLE_CHARS = 64
 MAX_OPTIONS = 20
 ELLIPSIS = "…"
 
-
-@dataclass(frozen=True)
-class Option:
-    """A numbered choice: what the user sees and what goes back to the dialogue."""
-
-    title: str
-    payload: str
+# A numbered choice: what the user sees (title) and what goes back to the dialogue (payload).
+Option = Button
 
 
 @dataclass(frozen=True)
@@ -53,25 +48,11 @@ def truncate_bytes(text: str, limit: int) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
-def _options_of(items: Any, title_key: str = "title") -> list[Option]:
-    options = []
-    if isinstance(items, list):
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            title, payload = item.get(title_key), item.get("payload")
-            if isinstance(title, str) and title.strip() and isinstance(payload, str) and payload:
-                options.append(Option(title.strip(), payload))
-    return options
-
-
-def _custom_text(custom: dict[str, Any]) -> str:
-    text = custom.get("text")
-    text = text.strip() if isinstance(text, str) else ""
-    url = custom.get("url")
-    # A guide card's plain text may leave out the link; WeChat makes URLs in text tappable.
-    if custom.get("type") == "guide_card" and isinstance(url, str) and url and url not in text:
-        text = f"{text}\n在线办理：{url}" if text else url
+def _text_of(message: BotMessage) -> str:
+    """What a message says as plain text; a guide card adds its form link (tappable in WeChat)."""
+    text = message.text.strip()
+    if isinstance(message, GuideCard) and message.form_url and message.form_url not in text:
+        text = f"{text}\n在线办理：{message.form_url}" if text else message.form_url
     return text
 
 
@@ -95,60 +76,34 @@ def _fit(body: str, tail: str, limit: int) -> str:
     return f"{truncate_bytes(body, room)}\n\n{tail}"
 
 
-def _handoff_article(handoff: dict[str, Any], description: str) -> Article | None:
-    url = handoff.get("url")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        return None
-    name = handoff.get("name") if isinstance(handoff.get("name"), str) else ""
-    title = f"前往办理：{name}" if name else "前往办理"
+def _handoff_article(handoff: FormHandoff, description: str) -> Article:
+    title = f"前往办理：{handoff.name}" if handoff.name else "前往办理"
     if not description:
-        prefill = handoff.get("prefill") if isinstance(handoff.get("prefill"), dict) else {}
-        region = handoff.get("region") or prefill.get("region")
-        details = [str(value) for value in (region, prefill.get("applicant_type")) if value]
+        details = [value for value in (handoff.region, handoff.prefill.get("applicant_type")) if value]
         description = "点击进入在线申报表单。"
         if details:
             description = f"点击进入在线申报表单，已为您预填{'、'.join(details)}。"
-    return Article(title=title[:MAX_TITLE_CHARS], description=description, url=url)
+    return Article(title=title[:MAX_TITLE_CHARS], description=description, url=handoff.form_url)
 
 
-def render(messages: Iterable[dict[str, Any]]) -> Rendered:
+def render(messages: Iterable[BotMessage]) -> Rendered:
     """Render one turn's bot messages; see the module docstring for the rules."""
     texts: list[str] = []
     options: list[Option] = []
-    handoffs: list[dict[str, Any]] = []
+    handoffs: list[FormHandoff] = []
     for message in messages:
-        if not isinstance(message, dict):
-            continue
-        text = message.get("text")
-        if isinstance(text, str) and text.strip():
-            texts.append(text.strip())
-        options += _options_of(message.get("buttons"))
-        image = message.get("image")
-        if isinstance(image, str) and image:
-            texts.append(image)
-        custom = message.get("custom")
-        if not isinstance(custom, dict):
-            continue
-        kind = custom.get("type")
-        if kind == "form_handoff":
-            handoffs.append(custom)
-            continue
-        texts.append(_custom_text(custom))
-        if kind == "rating_request":
-            options += _options_of(custom.get("options"))
+        options += choices_of(message)
+        if isinstance(message, FormHandoff):
+            handoffs.append(message)
+        elif isinstance(message, Text | Custom) and message.text.strip():
+            texts.append(_text_of(message))
     options = options[:MAX_OPTIONS]
     tail = _options_block(options)
-
-    for index, handoff in enumerate(handoffs):
+    if handoffs:
         # Only one article fits; further hand-offs (rare) become text lines in its description.
-        others = [_custom_text(other) for position, other in enumerate(handoffs) if position != index]
+        first, others = handoffs[0], [_text_of(other) for other in handoffs[1:]]
         description = _fit(_join([*texts, *others]), tail, MAX_DESCRIPTION_BYTES)
-        article = _handoff_article(handoff, description)
-        if article is not None:
-            return Rendered(NewsOut((article,)), tuple(options))
-    # A hand-off without a usable link falls back to its text, like any other custom payload.
-    texts += [_custom_text(handoff) for handoff in handoffs]
-
+        return Rendered(NewsOut((_handoff_article(first, description),)), tuple(options))
     content = _fit(_join(texts), tail, MAX_TEXT_BYTES)
     if not content:
         return Rendered(None, ())

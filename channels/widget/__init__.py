@@ -3,7 +3,7 @@
 Modules:
 
 * :mod:`~channels.widget.protocol` — WebSocket frames and sender ids;
-* :mod:`~channels.widget.messages` — bot messages in the one shape the script renders, links checked;
+* :mod:`~channels.widget.messages` — typed bot messages in the one shape the script renders;
 * :mod:`~channels.widget.history` — the conversation so far, rebuilt from Rasa's tracker;
 * :mod:`~channels.widget.config` — which portal origins may embed the widget;
 * :mod:`~channels.widget.assets` — the script, style and demo page, served with an explicit charset;
@@ -15,28 +15,28 @@ Modules:
 from __future__ import annotations
 
 import logging
-import os
 
 from sanic import Sanic
 
 from channels.widget.config import load_widget_settings
 from channels.widget.history import TrackerClient
 from channels.widget.routes import widget_blueprint
-from daofu.config import Settings
+from daofu.services import Services
 
 log = logging.getLogger(__name__)
 
 __all__ = ["install"]
 
 
-def install(app: Sanic, settings: Settings) -> None:
+def install(app: Sanic, services: Services) -> None:
     """Add the widget's routes; the tracker client opens and closes with the server."""
-    widget = load_widget_settings()
+    settings = services.settings
+    widget = load_widget_settings(settings)
     app.blueprint(widget_blueprint(widget))
 
     @app.before_server_start
     async def open_tracker(app: Sanic) -> None:
-        app.ctx.widget_tracker = TrackerClient(settings.rasa_url, token=os.environ.get("DAOFU_RASA_TOKEN", ""))
+        app.ctx.widget_tracker = TrackerClient(settings.rasa_url, token=settings.rasa_token)
         log.info("widget on: origins %s", "any" if widget.any_origin else ", ".join(widget.origins))
 
     @app.after_server_stop

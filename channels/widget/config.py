@@ -1,21 +1,19 @@
 """Widget settings from the environment: which portal pages may embed it.
 
-``DAOFU_WIDGET_ORIGINS`` is a comma-separated list of origins (``https://www.ningbo.gov.cn``) whose
-pages may open the widget's WebSocket and read its history; ``*`` (the default) allows any page,
-which suits a demo and a portal whose pages live on many hosts.
+``DAOFU_WIDGET_ORIGINS`` (:attr:`daofu.config.Settings.widget_origins`) is a comma-separated list
+of origins (``https://www.ningbo.gov.cn``) whose pages may open the widget's WebSocket and read
+its history; ``*`` (the default) allows any page, which suits a demo and a portal whose pages live
+on many hosts.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from daofu.errors import DaofuError
+from daofu.config import Settings, SettingsError
 
-
-class WidgetConfigError(DaofuError):
-    """DAOFU_WIDGET_ORIGINS holds something that is not an origin."""
+ENV_NAME = "DAOFU_WIDGET_ORIGINS"
 
 
 @dataclass(frozen=True)
@@ -46,12 +44,13 @@ def parse_origins(raw: str) -> tuple[str, ...]:
     for item in items:
         parts = urlsplit(item)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
-            raise WidgetConfigError(
-                f"DAOFU_WIDGET_ORIGINS: {item!r} is not an origin; write scheme://host[:port], e.g. "
-                "https://www.ningbo.gov.cn, separated by commas, or * for any page"
+            raise SettingsError(
+                ENV_NAME,
+                f"{item!r} is not an origin; write scheme://host[:port], e.g. "
+                "https://www.ningbo.gov.cn, separated by commas, or * for any page",
             )
     return tuple(items)
 
 
-def load_widget_settings() -> WidgetSettings:
-    return WidgetSettings(origins=parse_origins(os.environ.get("DAOFU_WIDGET_ORIGINS", "")))
+def load_widget_settings(settings: Settings) -> WidgetSettings:
+    return WidgetSettings(origins=parse_origins(settings.widget_origins))

@@ -18,8 +18,9 @@ from urllib.parse import quote
 
 import httpx
 
-from channels.widget.messages import WidgetMessage, bot_message, user_message
+from channels.widget.messages import WidgetMessage, user_message, widget_message
 from daofu.errors import DaofuError
+from daofu.messages import choices_of, from_wire
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +29,6 @@ MAX_HISTORY = 200
 
 class TrackerUnavailable(DaofuError):
     """Rasa's tracker could not be read (down, starting, or refusing the token)."""
-
-
-def _choices(message: WidgetMessage) -> dict[str, str]:
-    """payload → title for everything a bot message offered to click."""
-    choices = {button["payload"]: button["title"] for button in message.get("buttons", [])}
-    custom = message.get("custom") or {}
-    if custom.get("type") == "rating_request" and isinstance(custom.get("options"), list):
-        for option in custom["options"]:
-            if isinstance(option, dict) and isinstance(option.get("payload"), str):
-                title = option.get("title")
-                if isinstance(title, str) and title:
-                    choices[option["payload"]] = title
-    return choices
 
 
 def history_from_events(events: list[dict[str, Any]], limit: int = MAX_HISTORY) -> list[WidgetMessage]:
@@ -60,11 +48,9 @@ def history_from_events(events: list[dict[str, Any]], limit: int = MAX_HISTORY) 
                 continue
             messages.append(user_message(offered.get(text, text)))
         elif kind == "bot":
-            data = event.get("data") if isinstance(event.get("data"), dict) else {}
-            message = bot_message(event.get("text"), data.get("buttons"), data.get("custom"))
-            if message is not None:
-                messages.append(message)
-                offered.update(_choices(message))
+            for message in from_wire(event):
+                messages.append(widget_message(message))
+                offered.update({choice.payload: choice.title for choice in choices_of(message)})
     return messages[-limit:]
 
 

@@ -27,7 +27,7 @@ from channels.http import error_response, json_response
 from channels.widget.assets import Asset
 from channels.widget.config import WidgetSettings
 from channels.widget.history import TrackerUnavailable
-from channels.widget.messages import from_rest
+from channels.widget.messages import widget_messages
 from channels.widget.protocol import (
     FrameError,
     Ping,
@@ -161,7 +161,7 @@ def widget_blueprint(widget: WidgetSettings) -> Blueprint:
                     log.warning("widget %s: dialogue unavailable: %s", sender, exc)
                     await ws.send(error_frame(DIALOGUE_DOWN))
                     continue
-                messages = from_rest(replies)
+                messages = widget_messages(replies)
                 turns += 1
                 log.debug("widget %s turn %d: %d bot messages", sender, turns, len(messages))
                 if not (open_ and await _send(ws, bot_frame(messages))):

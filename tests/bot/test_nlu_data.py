@@ -25,7 +25,7 @@ from bot.tools.check_nlu import (
     unannotated_places,
 )
 from bot.tools.make_region_lookup import region_names
-from knowledge.regions import DEVELOPMENT_ZONES, district_short, load_regions
+from knowledge.demo.regions import DEVELOPMENT_ZONES, district_short, load_regions
 
 MINIMUM_EXAMPLES = 25
 MINIMUM_BY_INTENT = {"ask_service": 150, "inform_region": 100, "out_of_scope": 60}
@@ -48,9 +48,7 @@ def test_intents_are_exactly_the_domain_intents(examples: list[Example], domain:
 def test_every_intent_has_enough_examples(examples: list[Example]) -> None:
     counts = Counter(example.intent for example in examples)
     short = {
-        intent: count
-        for intent, count in counts.items()
-        if count < MINIMUM_BY_INTENT.get(intent, MINIMUM_EXAMPLES)
+        intent: count for intent, count in counts.items() if count < MINIMUM_BY_INTENT.get(intent, MINIMUM_EXAMPLES)
     }
     assert not short, f"intents with too few examples: {short}"
 
@@ -81,7 +79,9 @@ def test_every_region_value_is_a_known_place(examples: list[Example]) -> None:
     """Typos are annotated with the real name as value ([银州]{… "value": "鄞州"})."""
     known = set(region_names())
     unknown = {
-        entity.value for example in examples for entity in example.entities
+        entity.value
+        for example in examples
+        for entity in example.entities
         if entity.entity == "region" and entity.value not in known
     }
     assert not unknown, f"region values that name no Ningbo place: {sorted(unknown)}"
@@ -113,8 +113,11 @@ def test_places_cover_districts_zones_and_many_towns(examples: list[Example]) ->
         assert official in said or short in said, f"development zone {official} is never annotated"
     towns = {region.name for region in regions if region.level == "乡镇街道"}
     in_inform_region = {
-        entity.value for example in examples if example.intent == "inform_region"
-        for entity in example.entities if entity.value in towns
+        entity.value
+        for example in examples
+        if example.intent == "inform_region"
+        for entity in example.entities
+        if entity.value in towns
     }
     assert len(in_inform_region) >= 30, f"only {len(in_inform_region)} towns and streets in inform_region"
 

@@ -21,18 +21,28 @@ def results(tmp_path: Path) -> Path:
     """A results directory as ``rasa test nlu`` writes it, with two intents and a fallback label."""
     out = tmp_path / "results"
     out.mkdir()
-    (out / "intent_report.json").write_text(json.dumps({
-        "greet": _score(1.0, 0.5, 0.65, 4, confused_with={"affirm": 2}),
-        "affirm": _score(0.6, 1.0, 0.75, 3),
-        "nlu_fallback": _score(0.0, 0.0, 0.0, 0),
-        "accuracy": 0.7,
-        "macro avg": _score(0.5, 0.5, 0.47, 7),
-        "weighted avg": _score(0.8, 0.7, 0.7, 7),
-    }), encoding="utf-8")
-    (out / "DIETClassifier_report.json").write_text(json.dumps({
-        "region": _score(0.9, 1.0, 0.947, 9),
-        "micro avg": _score(0.9, 1.0, 0.947, 9),
-    }), encoding="utf-8")
+    (out / "intent_report.json").write_text(
+        json.dumps(
+            {
+                "greet": _score(1.0, 0.5, 0.65, 4, confused_with={"affirm": 2}),
+                "affirm": _score(0.6, 1.0, 0.75, 3),
+                "nlu_fallback": _score(0.0, 0.0, 0.0, 0),
+                "accuracy": 0.7,
+                "macro avg": _score(0.5, 0.5, 0.47, 7),
+                "weighted avg": _score(0.8, 0.7, 0.7, 7),
+            }
+        ),
+        encoding="utf-8",
+    )
+    (out / "DIETClassifier_report.json").write_text(
+        json.dumps(
+            {
+                "region": _score(0.9, 1.0, 0.947, 9),
+                "micro avg": _score(0.9, 1.0, 0.947, 9),
+            }
+        ),
+        encoding="utf-8",
+    )
     prediction = {"name": "greet", "confidence": 0.2}
     (out / "intent_successes.json").write_text(json.dumps([{"intent_prediction": prediction}]), encoding="utf-8")
     (out / "intent_errors.json").write_text(

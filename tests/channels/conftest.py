@@ -1,4 +1,4 @@
-"""Fixtures for the channel tests: a real redis-server on a free port, the WeChat API stub."""
+"""Fixtures for the channel tests: a real redis-server on a free port, the WeChat API stub, services."""
 
 from __future__ import annotations
 
@@ -10,10 +10,21 @@ from pathlib import Path
 
 import pytest
 
+from daofu.config import Settings
 from daofu.ports import free_port
+from daofu.services import Services
+from knowledge.db import create_engine_for
 from tests.channels.wechat_api_stub import WeChatApiStub
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
+
+
+def services_for(settings: Settings | None = None) -> Services:
+    """The shared objects a channel is installed with, on an empty in-memory database.
+
+    ``settings`` default to the environment (``Settings.from_env()``), as the service reads it.
+    """
+    return Services(settings or Settings.from_env(), create_engine_for("sqlite://"))
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +38,22 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
-        [str(REDIS_SERVER), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            str(REDIS_SERVER),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 20

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from channels.agent.config import AgentConfigError, load_agent_directory, parse_tokens
+from daofu.config import Settings, SettingsError
 
 
 def test_tokens_map_to_their_agents():
@@ -29,22 +30,18 @@ def test_malformed_values_say_what_is_wrong(raw, problem):
         parse_tokens(raw)
 
 
-def test_no_value_means_no_console(monkeypatch):
-    monkeypatch.delenv("DAOFU_AGENT_TOKENS", raising=False)
-    directory = load_agent_directory()
+def test_no_value_means_no_console():
+    directory = load_agent_directory(Settings.from_env({}))
     assert not directory.configured and "DAOFU_AGENT_TOKENS" in directory.problem
 
 
-def test_a_malformed_value_turns_the_console_off_with_the_reason(monkeypatch):
-    monkeypatch.setenv("DAOFU_AGENT_TOKENS", "a1:short")
-    directory = load_agent_directory()
-    assert not directory.configured and "at least 12" in directory.problem
-    assert directory.agent_for("short") is None
+def test_a_malformed_value_stops_the_service_naming_the_variable():
+    with pytest.raises(SettingsError, match=r"DAOFU_AGENT_TOKENS: .*at least 12"):
+        load_agent_directory(Settings.from_env({"DAOFU_AGENT_TOKENS": "a1:short"}))
 
 
-def test_tokens_are_matched_exactly(monkeypatch):
-    monkeypatch.setenv("DAOFU_AGENT_TOKENS", "a1:token-one-123,a2:token-two-456")
-    directory = load_agent_directory()
+def test_tokens_are_matched_exactly():
+    directory = load_agent_directory(Settings.from_env({"DAOFU_AGENT_TOKENS": "a1:token-one-123,a2:token-two-456"}))
     assert directory.agent_for("token-two-456") == "a2"
     for wrong in ("token-two-45", "token-two-4567", "TOKEN-TWO-456", "", "a2"):
         assert directory.agent_for(wrong) is None

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
-from bot.records import ConversationRecords, HandoffRow, RatingRow
 from channels.agent.lookup_log import Lookup
-from channels.agent.report import Month, ReportError, conversation_counts, parse_month, summarise
+from channels.agent.report import Month, ReportError, parse_month, summarise
+from daofu.records import ConversationRecords, HandoffRow, RatingRow
+from knowledge.db import create_engine_for
 
 
 def lookup(agent: str, action: str, query: str | None = None, guide: str | None = None, hits: int | None = None):
@@ -67,7 +68,7 @@ def test_an_empty_month_is_all_zeros():
 
 
 def test_handoffs_and_ratings_of_the_month_are_counted(tmp_path):
-    records = ConversationRecords.open(f"sqlite:///{tmp_path / 'service.db'}")
+    records = ConversationRecords(create_engine_for(f"sqlite:///{tmp_path / 'service.db'}"))
     first = records.open_handoff("web-1", channel="widget", reason="user_request", summary="…")
     records.open_handoff("web-2", channel="widget", reason="no_match", summary="…")
     records.update_handoff(first.id, "closed", "a1")
@@ -81,11 +82,22 @@ def test_handoffs_and_ratings_of_the_month_are_counted(tmp_path):
         connection.execute(update(RatingRow).where(RatingRow.rating == 2).values(created_at=long_ago))
 
     now = parse_month(None)
-    counts = conversation_counts(records.engine, now)
+    counts = records.month_counts(now.start, now.end)
     assert counts["handoffs"] == {"total": 2, "open": 1, "taken": 0, "closed": 1}
     assert counts["ratings"]["total"] == 4
     assert counts["ratings"]["levels"] == {"非常满意": 2, "满意": 1, "基本满意": 0, "不满意": 0, "非常不满意": 1}
     assert counts["ratings"]["satisfied_share"] == 0.75
-    january = conversation_counts(records.engine, Month(2020, 1))
+    january_month = Month(2020, 1)
+    january = records.month_counts(january_month.start, january_month.end)
     assert january["handoffs"]["total"] == 1 and january["ratings"]["levels"]["不满意"] == 1
-    assert conversation_counts(records.engine, Month(2001, 1))["ratings"]["satisfied_share"] is None
+    empty = Month(2001, 1)
+    assert records.month_counts(empty.start, empty.end)["ratings"]["satisfied_share"] is None
+
+
+def test_unanswered_questions_are_kept_masked_and_read_back_by_month(tmp_path):
+    records = ConversationRecords(create_engine_for(f"sqlite:///{tmp_path / 'service.db'}"))
+    stored = records.add_unanswered("web-1", "widget", " 我的手机13812345678收不到验证码 ", "nothing", None, 0.42)
+    assert stored.question == "我的手机138****5678收不到验证码" and stored.band == "nothing"
+    now = parse_month(None)
+    assert [u.id for u in records.unanswered_between(now.start, now.end)] == [stored.id]
+    assert records.unanswered_between(Month(2001, 1).start, Month(2001, 1).end) == []

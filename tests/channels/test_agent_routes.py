@@ -18,13 +18,14 @@ from sanic import Sanic
 from sqlalchemy import create_engine, text
 
 import channels.agent
-from bot.records import ConversationRecords
 from channels.agent.config import AgentDirectory
 from channels.agent.lookup_log import LookupLog
 from channels.agent.routes import AgentBackend
 from daofu.config import PROJECT_ROOT, Settings
+from daofu.records import ConversationRecords
 from knowledge.db import create_engine_for
 from knowledge.repository import Catalog
+from tests.channels.conftest import services_for
 
 GUIDE = "NB-330212-NBC-A-033"
 TOKEN, OTHER_TOKEN = "route-test-token-1", "route-test-token-2"
@@ -43,7 +44,7 @@ def catalog() -> Catalog:
 @pytest.fixture
 def backend(tmp_path, catalog) -> AgentBackend:
     url = f"sqlite:///{tmp_path / 'service.db'}"
-    records = ConversationRecords.open(url)
+    records = ConversationRecords(create_engine_for(url))
 
     def no_searcher() -> Any:
         raise AssertionError("these tests do not search")
@@ -52,7 +53,7 @@ def backend(tmp_path, catalog) -> AgentBackend:
         directory=AgentDirectory(tokens={TOKEN: "agent-1", OTHER_TOKEN: "agent-2"}),
         catalog=catalog,
         searcher=no_searcher,
-        records=lambda: records,
+        records=records,
         lookups=LookupLog(create_engine(url)),
     )
 
@@ -64,7 +65,7 @@ def run(backend: AgentBackend, *calls: Call | Callable[[], None]) -> list[httpx.
     """Start an app with the console (lifespan included), make the calls in order, stop it."""
     app = Sanic(f"agent_routes_{next(_names)}")
     app.config.TOUCHUP = False
-    channels.agent.install(app, Settings(), backend=backend)
+    channels.agent.install(app, services_for(), backend=backend)
 
     async def scenario() -> list[httpx.Response]:
         inbox: asyncio.Queue = asyncio.Queue()
@@ -229,7 +230,7 @@ def test_regions_are_the_districts(backend):
 
 
 def test_handoffs_are_queued_taken_and_closed(backend):
-    records = backend.records()
+    records = backend.records
     first = records.open_handoff("web-a", channel="widget", reason="user_request", summary="用户：转人工",
                                  matter_code="NBC-A-033", guide_id=GUIDE, region="鄞州区")  # fmt: skip
     second = records.open_handoff("wx-b", channel="wechat", reason="no_match", summary="用户：火星签证")
@@ -255,7 +256,7 @@ def test_handoffs_are_queued_taken_and_closed(backend):
 
 @pytest.mark.parametrize("body", [{}, {"status": "open"}, {"status": "deleted"}, None])
 def test_bad_handoff_updates_get_400(backend, body):
-    handoff = backend.records().open_handoff("web-a", channel="widget", reason="user_request", summary="…")
+    handoff = backend.records.open_handoff("web-a", channel="widget", reason="user_request", summary="…")
     reply = one(backend, "POST", f"/api/agent/handoffs/{handoff.id}", headers=AUTH, json=body)
     assert reply.status_code == 400 and "taken" in reply.json()["error"]
 

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from channels.agent.sms import DEMO_LINE, MAX_SMS_CHARS, compose, facts_of, key_materials, sms_text
+from channels.agent.sms import MAX_SMS_CHARS, compose, facts_of, key_materials, sms_text
+from knowledge import DEMO_NOTICE_SHORT
 from knowledge.records import Material, Online
 from knowledge.repository import Guide, Matter, Region
 
@@ -46,7 +47,7 @@ def test_the_text_names_the_matter_materials_place_and_link():
         "地点：宁波市鄞州区惠风东路568号",
         "咨询：0574-86879064",
         f"在线办理：{LINK}",
-        DEMO_LINE,
+        DEMO_NOTICE_SHORT,
     ]
 
 
@@ -58,7 +59,7 @@ def test_required_materials_come_first():
 
 def test_no_demo_line_for_a_real_catalogue_and_a_window_note_without_form():
     text = sms_text(make_guide(demo=False, form_url=None))
-    assert DEMO_LINE not in text
+    assert DEMO_NOTICE_SHORT not in text
     assert text.endswith("请到窗口办理")
 
 

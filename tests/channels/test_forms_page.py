@@ -17,6 +17,7 @@ from sanic import Sanic
 
 import channels.forms
 from daofu.config import PROJECT_ROOT, Settings
+from daofu.services import Services
 from knowledge import DEMO_NOTICE
 
 GUIDE = "NB-330212-NBC-A-033"  # 居民身份证换领, 鄞州区
@@ -37,7 +38,7 @@ def fetch(settings: Settings, *requests: tuple[str, str, dict]) -> list[httpx.Re
     """Run the requests against a fresh app with only the forms installed."""
     app = Sanic(f"forms_test_{next(_names)}")
     app.config.TOUCHUP = False
-    channels.forms.install(app, settings)
+    channels.forms.install(app, Services.open(settings))
 
     async def scenario() -> list[httpx.Response]:
         inbox: asyncio.Queue = asyncio.Queue()

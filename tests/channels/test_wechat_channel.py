@@ -18,15 +18,18 @@ from channels.wechat.dedupe import MemoryTurnStore
 from channels.wechat.events import DIALOGUE_DOWN, EMPTY_TEXT, MENU_PAYLOADS, ONLY_TEXT, UNKNOWN_MENU
 from channels.wechat.messages import IncomingMessage, TextOut
 from channels.wechat.options import MemoryOptionStore
+from daofu.messages import BotMessage, read_turn
 
-CHOICES = [{
-    "recipient_id": "wx-o1",
-    "text": "您要办理的是哪一种？",
-    "buttons": [
-        {"title": "居民身份证换领", "payload": '/choose_option{"guide_id":"NB-330212-NBC-A-020"}'},
-        {"title": "居民身份证补领", "payload": '/choose_option{"guide_id":"NB-330212-NBC-A-021"}'},
-    ],
-}]
+CHOICES = [
+    {
+        "recipient_id": "wx-o1",
+        "text": "您要办理的是哪一种？",
+        "buttons": [
+            {"title": "居民身份证换领", "payload": '/choose_option{"guide_id":"NB-330212-NBC-A-020"}'},
+            {"title": "居民身份证补领", "payload": '/choose_option{"guide_id":"NB-330212-NBC-A-021"}'},
+        ],
+    }
+]
 
 
 class Dialogue:
@@ -38,12 +41,12 @@ class Dialogue:
         self.down = down
         self.received: list[tuple[str, str, dict[str, Any]]] = []
 
-    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
         self.received.append((sender, text, metadata))
         await asyncio.sleep(self.delay)
         if self.down:
             raise DialogueUnavailable("the dialogue server at http://127.0.0.1:1 is unreachable")
-        return self.replies
+        return read_turn(self.replies)
 
 
 _ids = iter(range(10_000, 99_999))

@@ -72,9 +72,12 @@ def test_round_trip_with_random_keys_and_every_padding_length(size):
     fields = parse_fields(theirs.encrypt_message(xml, "n", "1").encode())
     assert ours.decrypt(fields["Encrypt"]) == xml
     envelope = ours.encrypt_reply(xml, "1", "n")
-    assert theirs.decrypt_message(
-        encrypted_xml(envelope.encrypt, envelope.signature, "1", "n"), envelope.signature, "1", "n"
-    ) == xml
+    assert (
+        theirs.decrypt_message(
+            encrypted_xml(envelope.encrypt, envelope.signature, "1", "n"), envelope.signature, "1", "n"
+        )
+        == xml
+    )
 
 
 def test_the_ciphertext_is_padded_to_32_byte_blocks(ours):

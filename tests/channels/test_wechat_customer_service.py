@@ -41,9 +41,7 @@ def test_a_text_is_sent_with_a_fetched_token(api_stub):
     send = api_stub.send_requests()[0]
     assert send.query["access_token"] == "STUB-TOKEN-1"
     assert "您好".encode() in send.raw_body  # UTF-8, not \\u escapes (WeChat would show those literally)
-    assert api_stub.accepted_messages() == [
-        {"touser": "oUser1", "msgtype": "text", "text": {"content": "您好]]> <&>"}}
-    ]
+    assert api_stub.accepted_messages() == [{"touser": "oUser1", "msgtype": "text", "text": {"content": "您好]]> <&>"}}]
 
 
 def test_a_news_article_is_sent_as_news(api_stub):
@@ -57,10 +55,13 @@ def test_a_news_article_is_sent_as_news(api_stub):
             await client.close()
 
     asyncio.run(scenario())
-    assert api_stub.accepted_messages() == [{
-        "touser": "oUser1", "msgtype": "news",
-        "news": {"articles": [{"title": article.title, "description": article.description, "url": article.url}]},
-    }]
+    assert api_stub.accepted_messages() == [
+        {
+            "touser": "oUser1",
+            "msgtype": "news",
+            "news": {"articles": [{"title": article.title, "description": article.description, "url": article.url}]},
+        }
+    ]
 
 
 def test_the_token_is_cached_until_shortly_before_it_expires(api_stub):

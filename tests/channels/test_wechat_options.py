@@ -7,8 +7,9 @@ import asyncio
 import pytest
 import redis.asyncio
 
-from channels.wechat.options import MemoryOptionStore, RedisOptionStore, choose, parse_choice
+from channels.wechat.options import MemoryOptionStore, RedisOptionStore, choose
 from channels.wechat.rendering import Option
+from daofu.choices import reply_number as parse_choice
 
 OPTIONS = tuple(Option(f"选项{n}", f'/choose_option{{"n":{n}}}') for n in range(1, 13))
 
@@ -16,9 +17,24 @@ OPTIONS = tuple(Option(f"选项{n}", f'/choose_option{{"n":{n}}}') for n in rang
 @pytest.mark.parametrize(
     "text, number",
     [
-        ("1", 1), (" 2 ", 2), ("２", 2), ("①", 1), ("第一个", 1), ("第2个", 2), ("第３项", 3), ("选3", 3),
-        ("三", 3), ("第十个", 10), ("十一", 11), ("第十二条", 12), ("二十", 20), ("1。", 1), ("2!", 2),
-        ("两个", 2), ("12", 12), ("第 1 个", 1),
+        ("1", 1),
+        (" 2 ", 2),
+        ("２", 2),
+        ("①", 1),
+        ("第一个", 1),
+        ("第2个", 2),
+        ("第３项", 3),
+        ("选3", 3),
+        ("三", 3),
+        ("第十个", 10),
+        ("十一", 11),
+        ("第十二条", 12),
+        ("二十", 20),
+        ("1。", 1),
+        ("2!", 2),
+        ("两个", 2),
+        ("12", 12),
+        ("第 1 个", 1),
     ],
 )
 def test_choices_are_understood(text, number):

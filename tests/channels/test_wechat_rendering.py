@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from wechatpy import parse_message as wechatpy_parse
 
+from channels.wechat import rendering
 from channels.wechat.messages import NewsOut, TextOut, reply_xml
-from channels.wechat.rendering import MAX_TEXT_BYTES, Option, render, truncate_bytes
+from channels.wechat.rendering import MAX_TEXT_BYTES, Option, Rendered, truncate_bytes
+from daofu.messages import read_turn
+
+
+def render(raw: list) -> Rendered:
+    """Render Rasa's REST output as the channel does: read into typed messages first."""
+    return rendering.render(read_turn(raw))
+
 
 CHOICE = {
     "recipient_id": "wx-o1",
@@ -20,12 +28,20 @@ GUIDE_CARD = {
     "custom": {
         "type": "guide_card",
         "text": "居民身份证换领（鄞州区）\n承诺时限：即办\n收费：20元\n材料：居民身份证、户口簿",
-        "guide_id": "NB-330212-NBC-A-020", "matter_code": "NBC-A-020", "name": "居民身份证换领",
-        "region": "鄞州区", "department": "宁波市公安局鄞州分局", "promised_days": 0, "legal_days": 30,
-        "fee": "20元", "address": "鄞州区惠风东路568号", "phone": "0574-12345678",
+        "guide_id": "NB-330212-NBC-A-020",
+        "matter_code": "NBC-A-020",
+        "name": "居民身份证换领",
+        "region": "鄞州区",
+        "department": "宁波市公安局鄞州分局",
+        "promised_days": 0,
+        "legal_days": 30,
+        "fee": "20元",
+        "address": "鄞州区惠风东路568号",
+        "phone": "0574-12345678",
         "online": {"web": True, "mobile": True, "zero_visit": False, "max_visits": 1},
         "materials": ["居民身份证", "户口簿"],
-        "url": "http://127.0.0.1:8000/forms/NBC-A-020?guide=NB-330212-NBC-A-020", "demo": True,
+        "form_url": "http://127.0.0.1:8000/forms/NBC-A-020?guide=NB-330212-NBC-A-020",
+        "demo": True,
     },
 }
 ASPECTS = {
@@ -42,17 +58,23 @@ FORM_HANDOFF = {
     "custom": {
         "type": "form_handoff",
         "text": "点击前往办理：居民身份证换领 http://127.0.0.1:8000/forms/NBC-A-020?guide=NB-330212-NBC-A-020",
-        "guide_id": "NB-330212-NBC-A-020", "matter_code": "NBC-A-020", "name": "居民身份证换领",
+        "guide_id": "NB-330212-NBC-A-020",
+        "matter_code": "NBC-A-020",
+        "name": "居民身份证换领",
         "region": "鄞州区",
-        "url": "http://127.0.0.1:8000/forms/NBC-A-020?guide=NB-330212-NBC-A-020&region=鄞州区&applicant_type=个人",
+        "form_url": "http://127.0.0.1:8000/forms/NBC-A-020?guide=NB-330212-NBC-A-020&region=鄞州区&applicant_type=个人",
         "prefill": {"region": "鄞州区", "applicant_type": "个人", "matter": "居民身份证换领"},
     },
 }
 HUMAN_HANDOFF = {
     "recipient_id": "wx-o1",
     "custom": {
-        "type": "human_handoff", "text": "已为您转接人工客服，请稍候。", "handoff_id": 17,
-        "reason": "user_request", "matter_code": "NBC-A-020", "summary": "身份证到期了怎么换",
+        "type": "human_handoff",
+        "text": "已为您转接人工客服，请稍候。",
+        "handoff_id": 17,
+        "reason": "user_request",
+        "matter_code": "NBC-A-020",
+        "summary": "身份证到期了怎么换",
     },
 }
 RATING = {
@@ -100,12 +122,18 @@ def test_guide_card_falls_back_to_its_text_with_the_link_and_keeps_the_aspect_bu
     assert "在线办理：http://127.0.0.1:8000/forms/NBC-A-020?guide=NB-330212-NBC-A-020" in content
     assert content.endswith("还想了解什么？\n\n回复 1 材料\n回复 2 时限\n回复 3 去办理")
     assert [option.payload for option in rendered.options] == [
-        '/ask_aspect{"aspect":"materials"}', '/ask_aspect{"aspect":"time_limit"}', "/go_apply"
+        '/ask_aspect{"aspect":"materials"}',
+        '/ask_aspect{"aspect":"time_limit"}',
+        "/go_apply",
     ]
 
 
 def test_guide_card_text_already_carrying_the_link_is_not_repeated():
-    card = {"custom": dict(GUIDE_CARD["custom"], text="居民身份证换领 http://127.0.0.1:8000/forms/NBC-A-020?guide=NB-330212-NBC-A-020")}
+    card = {
+        "custom": dict(
+            GUIDE_CARD["custom"], text="居民身份证换领 http://127.0.0.1:8000/forms/NBC-A-020?guide=NB-330212-NBC-A-020"
+        )
+    }
     assert render([card]).outgoing.content.count("http://") == 1
 
 
@@ -114,7 +142,7 @@ def test_form_handoff_becomes_a_news_article():
     assert isinstance(rendered.outgoing, NewsOut)
     item = as_wechat_sees_it(rendered.outgoing)._data["Articles"]["item"]
     assert item["Title"] == "前往办理：居民身份证换领"
-    assert item["Url"] == FORM_HANDOFF["custom"]["url"]
+    assert item["Url"] == FORM_HANDOFF["custom"]["form_url"]
     assert item["Description"] == "点击进入在线申报表单，已为您预填鄞州区、个人。"
 
 
@@ -127,7 +155,7 @@ def test_form_handoff_with_other_texts_puts_them_into_the_description():
 
 
 def test_form_handoff_without_a_usable_link_falls_back_to_text():
-    broken = {"custom": dict(FORM_HANDOFF["custom"], url="")}
+    broken = {"custom": dict(FORM_HANDOFF["custom"], form_url="")}
     rendered = render([broken])
     assert isinstance(rendered.outgoing, TextOut)
     assert rendered.outgoing.content.startswith("点击前往办理：居民身份证换领")
@@ -154,12 +182,14 @@ def test_options_from_several_messages_are_numbered_in_one_sequence():
 
 
 def test_unknown_custom_payloads_fall_back_to_text_and_junk_is_ignored():
-    rendered = render([
-        {"custom": {"type": "map_card", "text": "办理地点：鄞州区行政服务中心"}},
-        {"custom": "not a dict"},
-        {"buttons": [{"title": "", "payload": "/x"}, {"title": "ok"}, "junk"]},
-        "junk",
-    ])
+    rendered = render(
+        [
+            {"custom": {"type": "map_card", "text": "办理地点：鄞州区行政服务中心"}},
+            {"custom": "not a dict"},
+            {"buttons": [{"title": "", "payload": "/x"}, {"title": "ok"}, "junk"]},
+            "junk",
+        ]
+    )
     assert rendered.outgoing == TextOut("办理地点：鄞州区行政服务中心")
     assert rendered.options == ()
 

@@ -23,18 +23,22 @@ from wechatpy import parse_message as wechatpy_parse
 
 import channels.wechat
 from channels.wechat.crypto import sign
-from daofu.config import Settings
+from daofu.config import SettingsError
+from daofu.messages import BotMessage, read_turn
+from tests.channels.conftest import services_for
 
 _names = itertools.count()
 TOKEN = "route-test-token"
-CHOICES = [{
-    "recipient_id": "wx-o1",
-    "text": "您要办理的是哪一种？",
-    "buttons": [
-        {"title": "居民身份证换领", "payload": '/choose_option{"guide_id":"NB-330212-NBC-A-020"}'},
-        {"title": "居民身份证补领", "payload": '/choose_option{"guide_id":"NB-330212-NBC-A-021"}'},
-    ],
-}]
+CHOICES = [
+    {
+        "recipient_id": "wx-o1",
+        "text": "您要办理的是哪一种？",
+        "buttons": [
+            {"title": "居民身份证换领", "payload": '/choose_option{"guide_id":"NB-330212-NBC-A-020"}'},
+            {"title": "居民身份证补领", "payload": '/choose_option{"guide_id":"NB-330212-NBC-A-021"}'},
+        ],
+    }
+]
 
 
 class Dialogue:
@@ -45,10 +49,10 @@ class Dialogue:
         self.delay = delay
         self.turns: list[tuple[str, str]] = []
 
-    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
         self.turns.append((sender, text))
         await asyncio.sleep(self.delay)
-        return self.replies
+        return read_turn(self.replies)
 
 
 def make_app(dialogue: Dialogue | None = None) -> Sanic:
@@ -62,7 +66,7 @@ def make_app(dialogue: Dialogue | None = None) -> Sanic:
 
     if dialogue is not None:
         app.ctx.dialogue = dialogue
-    channels.wechat.install(app, Settings())
+    channels.wechat.install(app, services_for())
     return app
 
 
@@ -94,8 +98,10 @@ def serve(requests: list[tuple[str, str, dict, bytes]]) -> list[httpx.Response]:
 
     async def scenario() -> list[httpx.Response]:
         async with running(make_app()) as (client,):
-            return [await client.request(method, path, params=params, content=body)
-                    for method, path, params, body in requests]
+            return [
+                await client.request(method, path, params=params, content=body)
+                for method, path, params, body in requests
+            ]
 
     return asyncio.run(scenario())
 
@@ -121,33 +127,49 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 def test_without_credentials_wechat_answers_503_and_the_rest_works(clean_env):
-    get, post, other = serve([
-        ("GET", "/wechat", {"echostr": "1"}, b""),
-        ("POST", "/wechat", {}, b"<xml/>"),
-        ("GET", "/other", {}, b""),
-    ])
+    get, post, other = serve(
+        [
+            ("GET", "/wechat", {"echostr": "1"}, b""),
+            ("POST", "/wechat", {}, b"<xml/>"),
+            ("GET", "/other", {}, b""),
+        ]
+    )
     assert get.status_code == post.status_code == 503
     assert "not configured" in post.text and "DAOFU_WECHAT_TOKEN" in post.text
     assert other.status_code == 200 and other.text == "fine"
 
 
-def test_a_wrong_aes_key_is_reported_as_the_reason(clean_env):
+def test_a_wrong_aes_key_stops_the_service_at_start_naming_the_variable(clean_env):
     clean_env.setenv("DAOFU_WECHAT_TOKEN", TOKEN)
     clean_env.setenv("DAOFU_WECHAT_APPID", "wx123")
     clean_env.setenv("DAOFU_WECHAT_AES_KEY", "too-short")
-    (post,) = serve([("POST", "/wechat", signed(), b"<xml/>")])
-    assert post.status_code == 503 and "DAOFU_WECHAT_AES_KEY" in post.text
+    with pytest.raises(SettingsError) as error:
+        make_app(Dialogue([]))
+    assert error.value.variable == "DAOFU_WECHAT_AES_KEY" and "43" in str(error.value)
+
+
+def test_a_token_without_an_appid_stops_the_service_at_start(clean_env):
+    clean_env.setenv("DAOFU_WECHAT_TOKEN", TOKEN)
+    with pytest.raises(SettingsError) as error:
+        make_app(Dialogue([]))
+    assert error.value.variable == "DAOFU_WECHAT_APPID"
 
 
 def test_plain_mode_without_an_aes_key_verifies_but_cannot_read_encrypted_messages(clean_env):
     clean_env.setenv("DAOFU_WECHAT_TOKEN", TOKEN)
     clean_env.setenv("DAOFU_WECHAT_APPID", "wx123")
-    verify, forged, encrypted = serve([
-        ("GET", "/wechat", {**signed(), "echostr": "abc"}, b""),
-        ("GET", "/wechat", {**signed(), "signature": "0" * 40, "echostr": "abc"}, b""),
-        ("POST", "/wechat", {**signed(), "encrypt_type": "aes", "msg_signature": "x"},
-         b"<xml><Encrypt>abc</Encrypt></xml>"),
-    ])
+    verify, forged, encrypted = serve(
+        [
+            ("GET", "/wechat", {**signed(), "echostr": "abc"}, b""),
+            ("GET", "/wechat", {**signed(), "signature": "0" * 40, "echostr": "abc"}, b""),
+            (
+                "POST",
+                "/wechat",
+                {**signed(), "encrypt_type": "aes", "msg_signature": "x"},
+                b"<xml><Encrypt>abc</Encrypt></xml>",
+            ),
+        ]
+    )
     assert verify.status_code == 200 and verify.text == "abc"
     assert forged.status_code == 403
     assert encrypted.status_code == 503 and "DAOFU_WECHAT_AES_KEY" in encrypted.text

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from channels.widget.config import WidgetConfigError, WidgetSettings, load_widget_settings, parse_origins
+from channels.widget.config import WidgetSettings, load_widget_settings, parse_origins
+from daofu.config import Settings, SettingsError
 
 
-def test_any_origin_by_default(monkeypatch):
-    monkeypatch.delenv("DAOFU_WIDGET_ORIGINS", raising=False)
-    widget = load_widget_settings()
+def test_any_origin_by_default():
+    widget = load_widget_settings(Settings.from_env({}))
     assert widget.any_origin and widget.allows("https://anything.example")
     assert widget.cors_headers("https://anything.example") == {"Access-Control-Allow-Origin": "*"}
     assert parse_origins("*") == ("*",) and parse_origins("https://a.example, *") == ("*",)
@@ -27,5 +27,5 @@ def test_a_list_of_origins_allows_only_those():
 
 @pytest.mark.parametrize("raw", ["www.ningbo.gov.cn", "https://a.example/path", "ftp://a.example", "https://"])
 def test_values_that_are_not_origins_are_refused(raw):
-    with pytest.raises(WidgetConfigError, match="not an origin"):
+    with pytest.raises(SettingsError, match=r"DAOFU_WIDGET_ORIGINS: .* not an origin"):
         parse_origins(raw)

@@ -20,7 +20,7 @@ TRACKER_EVENTS = [
     {"event": "action", "name": "action_listen"},
     {"event": "user", "text": CHOOSE, "metadata": {"channel": "widget"}},
     {"event": "bot", "text": None, "data": {"custom": {"type": "guide_card", "text": "居民身份证换领…",
-                                                      "name": "居民身份证换领", "url": "http://127.0.0.1:8000/forms/x"}}},
+                                                      "name": "居民身份证换领", "form_url": "http://127.0.0.1:8000/forms/x"}}},
     {"event": "bot", "text": None, "data": {"custom": {
         "type": "rating_request", "text": "请对本次服务进行评价：",
         "options": [{"level": 5, "title": "非常满意", "payload": RATE},
@@ -42,7 +42,7 @@ def test_user_and_bot_messages_in_order_with_chosen_buttons_shown_by_title():
         ("bot", "感谢您的评价！"),
     ]
     assert history[1]["buttons"][0] == {"title": "居民身份证换领", "payload": CHOOSE}
-    assert history[3]["custom"]["url"] == "http://127.0.0.1:8000/forms/x"
+    assert history[3]["custom"]["form_url"] == "http://127.0.0.1:8000/forms/x"
 
 
 def test_a_typed_payload_that_was_never_offered_is_shown_as_typed():
@@ -65,8 +65,11 @@ def test_malformed_events_are_skipped():
 
 
 def test_links_from_the_tracker_are_checked_like_live_ones():
-    events = [{"event": "bot", "data": {"custom": {"type": "form_handoff", "text": "去办理", "url": "javascript:x"}}}]
-    assert history_from_events(events) == [{"from": "bot", "custom": {"type": "form_handoff", "text": "去办理"}}]
+    events = [
+        {"event": "bot", "data": {"custom": {"type": "form_handoff", "text": "去办理", "form_url": "javascript:x"}}}
+    ]
+    # A hand-off without a usable link is only its text.
+    assert history_from_events(events) == [{"from": "bot", "text": "去办理"}]
 
 
 def test_only_the_latest_messages_are_kept():

@@ -25,6 +25,7 @@ from channels.dialogue import DialogueClient
 from daofu.config import Settings
 from daofu.ports import free_port
 from knowledge import DEMO_NOTICE
+from tests.channels.conftest import services_for
 
 SENDER = "web-0123456789abcdef0123"
 _names = itertools.count()
@@ -33,10 +34,10 @@ _names = itertools.count()
 @asynccontextmanager
 async def running_app() -> AsyncIterator[Sanic]:
     """An app with only the widget, started through the ASGI lifespan; no dialogue answers."""
-    settings = Settings(rasa_port=free_port())
+    settings = Settings.from_env(rasa_port=free_port())
     app = Sanic(f"widget_routes_{next(_names)}")
     app.config.TOUCHUP = False
-    channels.widget.install(app, settings)
+    channels.widget.install(app, services_for(settings))
     app.ctx.dialogue = DialogueClient(settings.rasa_url, timeout=5)
     inbox: asyncio.Queue = asyncio.Queue()
     outbox: asyncio.Queue = asyncio.Queue()

@@ -1,7 +1,7 @@
 """The hotline agent console against the real service: its JSON API and the page in headless Chromium.
 
 The service runs with the agent tokens of :data:`tests.e2e.conftest.AGENT_TOKENS`. Hand-offs are put
-in the queue through :class:`bot.records.ConversationRecords` — the same call the dialogue's action
+in the queue through :class:`daofu.records.ConversationRecords` — the same call the dialogue's action
 makes — so the queue is tested whatever the bot says; the whole path from a widget conversation
 to the queue is in tests/e2e/test_widget_browser.py.
 """
@@ -22,9 +22,10 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import create_engine
 
-from bot.records import ConversationRecords
 from channels.agent.lookup_log import Lookup, LookupLog
 from daofu.processes import ServerPair
+from daofu.records import ConversationRecords
+from knowledge.db import create_engine_for
 from tests.e2e.conftest import AGENT_TOKENS, BROWSER_WINDOW, save_screenshot
 
 pytestmark = pytest.mark.e2e
@@ -235,7 +236,7 @@ def test_keyboard_search_detail_and_sms(console: ConsolePage, servers: ServerPai
 def test_the_handoff_queue_shows_new_handoffs_and_takes_and_closes_them(console: ConsolePage, servers: ServerPair):
     console.logged_in()
     sender = "web-" + uuid.uuid4().hex
-    records = ConversationRecords.open(servers.settings.database_url)
+    records = ConversationRecords(create_engine_for(servers.settings.database_url))
     handoff = records.open_handoff(
         sender, channel="widget", reason="user_request", summary="用户：我要找人工 <b>急</b>",
         matter_code="NBC-A-033", region="鄞州区",

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from bot.records import ConversationRecords
+from daofu.records import ConversationRecords
+from knowledge.db import create_engine_for
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +80,7 @@ def chat(service) -> Conversation:
 
 @pytest.fixture(scope="module")
 def records(servers) -> ConversationRecords:
-    return ConversationRecords.open(f"sqlite:///{servers.settings.var_dir / 'knowledge.db'}")
+    return ConversationRecords(create_engine_for(servers.settings.database_url))
 
 
 def test_need_region_materials_application_and_rating(chat, records):
@@ -106,7 +107,7 @@ def test_need_region_materials_application_and_rating(chat, records):
     assert handoff["name"] == "小学一年级新生入学报名"
     assert handoff["region"] == "鄞州区"
     assert handoff["guide_id"] == shown["guide_id"]
-    query = parse_qs(urlsplit(handoff["url"]).query)
+    query = parse_qs(urlsplit(handoff["form_url"]).query)
     assert query["region"] == ["鄞州区"]
     assert query["guide"] == [shown["guide_id"]]
     assert handoff["prefill"]["region"] == "鄞州区"

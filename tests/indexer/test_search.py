@@ -173,7 +173,9 @@ def test_mismatch_is_one_line_from_the_command(tmp_path):
     _edit_manifest(settings, catalog_checksum="f" * 64)
     result = subprocess.run(
         [sys.executable, "-m", "daofu.cli", "search", "社保卡"],
-        capture_output=True, text=True, env={**__import__("os").environ, "DAOFU_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "DAOFU_VAR_DIR": str(tmp_path)},
     )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "daofu index build" in result.stderr
@@ -187,7 +189,9 @@ def test_batch_search_writes_one_json_line_per_question(tmp_path):
     )
     result = subprocess.run(
         [sys.executable, "-m", "daofu.cli", "-q", "search", "--batch", str(batch), "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["id"] for row in rows] == ["a", "b"]

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from daofu.config import Settings
 from knowledge.db import create_engine_for
-from knowledge.setup import BuildOutcome, build_and_import
+from knowledge.demo.build import BuildOutcome, build_and_import
 
 
 @dataclass(frozen=True)

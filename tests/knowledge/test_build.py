@@ -10,9 +10,9 @@ import subprocess
 import sys
 from collections import Counter
 
-from knowledge.catalog import DATA_DIR, TARGET_GUIDES, build_records, catalog_lines
-from knowledge.regions import DEVELOPMENT_ZONES
-from knowledge.rehoming import matter_code_for, rename
+from knowledge.demo.catalog import DATA_DIR, TARGET_GUIDES, build_records, catalog_lines
+from knowledge.demo.regions import DEVELOPMENT_ZONES
+from knowledge.demo.rehoming import matter_code_for, rename
 from knowledge.repository import Catalog
 from tests.knowledge.conftest import DemoBuild
 
@@ -122,7 +122,7 @@ def test_catalog_is_labelled_demo(demo: DemoBuild, demo_engine) -> None:
 def test_build_does_not_depend_on_the_hash_seed(demo: DemoBuild) -> None:
     """Another process with another string-hash seed must write the very same bytes."""
     script = (
-        "import hashlib; from knowledge.catalog import build_records, catalog_lines; "
+        "import hashlib; from knowledge.demo.catalog import build_records, catalog_lines; "
         "print(hashlib.sha256(''.join(catalog_lines(build_records()[0])).encode()).hexdigest())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "4242"}

@@ -89,8 +89,8 @@ def test_guide_show_by_name_and_region(demo_var: Path, capsys: pytest.CaptureFix
     monkeypatch.delenv("DAOFU_DATABASE_URL", raising=False)
     assert main(["guide", "show", "--name", "居民身份证换领", "--region", "南门街道", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["id"] == "NB-330203001-NBC-A-033" and shown["region"]["district"] == "海曙区"
-    assert shown["demo"] is True and shown["url"].endswith("guide=NB-330203001-NBC-A-033")
+    assert shown["guide_id"] == "NB-330203001-NBC-A-033" and shown["district"] == "海曙区"
+    assert shown["demo"] is True and shown["form_url"].endswith("guide=NB-330203001-NBC-A-033")
 
 
 def test_guide_not_found_lists_close_names(demo_var: Path) -> None:

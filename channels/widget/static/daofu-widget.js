@@ -745,7 +745,7 @@
       });
       node.appendChild(list);
     }
-    var url = httpUrl(card.url);
+    var url = httpUrl(card.form_url);
     if (url) {
       var link = el("a", "dw-card-link", "在线办理");
       link.href = url;
@@ -760,7 +760,7 @@
   };
 
   Widget.prototype.renderFormHandoff = function (handoff) {
-    var url = httpUrl(handoff.url);
+    var url = httpUrl(handoff.form_url);
     if (!url) {
       return handoff.text ? el("p", "dw-bubble", handoff.text) : null;
     }

@@ -1,20 +1,17 @@
-"""What the assistant says about a guide: the card, the answer per aspect, the form hand-off.
+"""What the assistant says about one guide: the card, the answer per aspect, the form hand-off.
 
-Pure functions from a catalogue :class:`~knowledge.repository.Guide` to bot messages in the shape
-documented in ``docs/messages.md`` (text, buttons, custom payloads), so every channel can render
-them and they can be tested without Rasa. ``elder`` selects the 长者模式 wording: shorter
-sentences, fewer items, no abbreviations.
+Pure functions from a catalogue :class:`~knowledge.repository.Guide` to typed messages
+(:mod:`daofu.messages`), so every channel can render them and they can be tested without Rasa.
+``elder`` selects the 长者模式 wording: shorter sentences, fewer items, no abbreviations.
 """
 
 from __future__ import annotations
 
-import json
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
+from daofu.messages import BotMessage, Button, FormHandoff, GuideCard, Online, Text, payload
 from knowledge import DEMO_NOTICE
+from knowledge.forms import prefilled_link
+from knowledge.records import Material
 from knowledge.repository import Guide
-
-Message = dict
 
 ASPECTS = ("materials", "time", "fee", "location", "online", "process")
 ASPECT_LABELS = {
@@ -25,30 +22,16 @@ ASPECT_LABELS = {
     "online": "能否网办",
     "process": "办理流程",
 }
-ASPECT_INTENTS = {
-    "materials": "ask_materials",
-    "time": "ask_time",
-    "fee": "ask_fee",
-    "location": "ask_location",
-    "online": "ask_online",
-    "process": "ask_process",
-}
+# The intent that asks about each aspect (bot/domain.yml), and back.
+ASPECT_INTENTS = {aspect: f"ask_{aspect}" for aspect in ASPECTS}
+ASPECT_OF_INTENT = {intent: aspect for aspect, intent in ASPECT_INTENTS.items()}
 CARD_MATERIALS = 3
 
 
-def payload(intent: str, **entities: str) -> str:
-    """A Rasa payload that bypasses NLU: ``/intent{"entity": "value"}``."""
-    if not entities:
-        return f"/{intent}"
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
-
-
-def aspect_buttons(exclude: str | None = None) -> list[dict[str, str]]:
-    buttons = [
-        {"title": ASPECT_LABELS[a], "payload": payload(ASPECT_INTENTS[a])} for a in ASPECTS if a != exclude
-    ]
-    buttons.append({"title": "去办理", "payload": payload("start_application")})
-    return buttons
+def aspect_buttons(exclude: str | None = None) -> tuple[Button, ...]:
+    buttons = [Button(ASPECT_LABELS[a], payload(ASPECT_INTENTS[a])) for a in ASPECTS if a != exclude]
+    buttons.append(Button("去办理", payload("start_application")))
+    return tuple(buttons)
 
 
 def time_limit(guide: Guide) -> str:
@@ -68,7 +51,7 @@ def online_summary(guide: Guide) -> str:
     return f"可在{where}在线申请，{visits}" if where else f"需到窗口办理，{visits}"
 
 
-def material_line(material, elder: bool = False) -> str:
+def material_line(material: Material, elder: bool = False) -> str:
     if elder:
         return material.name
     details = [material.form, f"{material.copies}份"]
@@ -80,7 +63,7 @@ def material_line(material, elder: bool = False) -> str:
     return f"{line}：{material.note}" if material.note else line
 
 
-def guide_card(guide: Guide, elder: bool = False) -> list[Message]:
+def guide_card(guide: Guide, elder: bool = False) -> list[BotMessage]:
     """The card for one guide: what, who, how long, how much, online, first materials."""
     materials = [m.name for m in guide.materials[:CARD_MATERIALS]]
     region = guide.region.name
@@ -104,36 +87,27 @@ def guide_card(guide: Guide, elder: bool = False) -> list[Message]:
         )
     if guide.demo:
         text += f"\n{DEMO_NOTICE}"
-    card = {
-        "type": "guide_card",
-        "text": text,
-        "guide_id": guide.id,
-        "matter_code": guide.matter.code,
-        "name": guide.name,
-        "region": region,
-        "department": guide.department,
-        "promised_days": guide.promised_days,
-        "legal_days": guide.legal_days,
-        "fee": guide.fee,
-        "address": guide.address,
-        "phone": guide.phone,
-        "online": {
-            "web": guide.online.web,
-            "mobile": guide.online.mobile,
-            "zero_visit": guide.online.zero_visit,
-            "max_visits": guide.online.max_visits,
-        },
-        "materials": [m.name for m in guide.materials],
-        "url": guide.form_url,
-        "demo": guide.demo,
-    }
-    return [
-        {"custom": card},
-        {"text": "您还想了解哪方面？也可以直接去办理。", "buttons": aspect_buttons()},
-    ]
+    card = GuideCard(
+        text=text,
+        guide_id=guide.id,
+        matter_code=guide.matter.code,
+        name=guide.name,
+        region=region,
+        department=guide.department,
+        promised_days=guide.promised_days,
+        legal_days=guide.legal_days,
+        fee=guide.fee,
+        address=guide.address,
+        phone=guide.phone,
+        online=Online(guide.online.web, guide.online.mobile, guide.online.zero_visit, guide.online.max_visits),
+        materials=tuple(m.name for m in guide.materials),
+        form_url=guide.form_url,
+        demo=guide.demo,
+    )
+    return [card, Text("您还想了解哪方面？也可以直接去办理。", aspect_buttons())]
 
 
-def aspect_answer(guide: Guide, aspect: str, elder: bool = False) -> list[Message]:
+def aspect_answer(guide: Guide, aspect: str, elder: bool = False) -> list[BotMessage]:
     """The answer to one follow-up question about the guide under discussion."""
     if aspect not in ASPECTS:
         raise ValueError(f"unknown aspect {aspect!r}; expected one of {', '.join(ASPECTS)}")
@@ -150,41 +124,40 @@ def aspect_answer(guide: Guide, aspect: str, elder: bool = False) -> list[Messag
         text = f"{name}的收费：{guide.fee}。"
     elif aspect == "location":
         text = (
-            f"{name}的办理地点：{guide.department}，{guide.address}。\n"
-            f"办公时间：{guide.hours}\n咨询电话：{guide.phone}"
+            f"{name}的办理地点：{guide.department}，{guide.address}。\n办公时间：{guide.hours}\n咨询电话：{guide.phone}"
         )
     elif aspect == "online":
         text = f"{name}：{online_summary(guide)}。"
     else:
         steps = [f"{i}. {step}" for i, step in enumerate(guide.steps, start=1)]
         text = f"办理{name}的流程：\n" + "\n".join(steps) if steps else f"{name}按窗口指引办理即可。"
-    return [{"text": text, "buttons": aspect_buttons(exclude=aspect)}]
+    return [Text(text, aspect_buttons(exclude=aspect))]
 
 
-def with_prefill(url: str, prefill: dict[str, str]) -> str:
-    """``url`` with the pre-filled fields added as query parameters (existing ones kept)."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    query.update({key: value for key, value in prefill.items() if value})
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
-
-
-def form_handoff(guide: Guide, applicant_type: str | None, elder: bool = False) -> list[Message]:
+def form_handoff(guide: Guide, applicant_type: str | None, elder: bool = False) -> list[BotMessage]:
     """The hand-off to the application form, pre-filled with what the conversation knows."""
     if not guide.form_url:
-        return [{"text": f"「{guide.name}」暂不支持在线申请，请按办理地点到窗口办理。",
-                 "buttons": aspect_buttons(exclude=None)}]
+        return [Text(f"「{guide.name}」暂不支持在线申请，请按办理地点到窗口办理。", aspect_buttons())]
     prefill = {"region": guide.region.name, "applicant_type": applicant_type or "", "matter": guide.name}
-    url = with_prefill(guide.form_url, prefill)
+    link = prefilled_link(guide.form_url, prefill)
     lead = "点击下面的按钮去办理" if elder else "已为您准备好在线申请表（已预填您提供的信息）"
-    handoff = {
-        "type": "form_handoff",
-        "text": f"{lead}：{guide.name}（{guide.region.name}）{url}",
-        "guide_id": guide.id,
-        "matter_code": guide.matter.code,
-        "name": guide.name,
-        "region": guide.region.name,
-        "url": url,
-        "prefill": {key: value for key, value in prefill.items() if value},
-    }
-    return [{"custom": handoff}]
+    handoff = FormHandoff(
+        text=f"{lead}：{guide.name}（{guide.region.name}）{link}",
+        guide_id=guide.id,
+        matter_code=guide.matter.code,
+        name=guide.name,
+        region=guide.region.name,
+        form_url=link,
+        prefill={key: value for key, value in prefill.items() if value},
+    )
+    return [handoff]
+
+
+def default_applicant(guide: Guide) -> str | None:
+    """个人 or 企业 when the matter serves only one kind of applicant."""
+    objects = set(guide.matter.service_object)
+    if objects == {"自然人"}:
+        return "个人"
+    if objects == {"法人"}:
+        return "企业"
+    return None

@@ -1,7 +1,7 @@
 """The demo catalogue: Ningbo's 31,224 service guides, built from the files in ``knowledge/data``.
 
 **Matters.** The 400 core matters (``ningbo_core_matters.jsonl``) keep their codes and canonical
-names verbatim. The Guangdong items are re-homed by :mod:`knowledge.rehoming`; each surviving
+names verbatim. The Guangdong items are re-homed by :mod:`knowledge.demo.rehoming`; each surviving
 matter is a city matter (levels 市级) when Guangdong listed it at provincial level, and a city *and*
 district matter (市级 + 区县) when it came from Guangzhou's municipal departments, because what a
 sub-provincial city's bureaus do is what Ningbo's city bureaus and their district branches do.
@@ -24,7 +24,7 @@ offers only the first ``r`` of those matters (by code). The build report states 
 
 Guides inherit the matter's conditions, materials, steps, time limits, fee and online flags; the
 department follows Ningbo's naming pattern per region and the address, hours and phone are
-synthetic (:mod:`knowledge.departments`). Guide ids are ``NB-<region code>-<matter code>``.
+synthetic (:mod:`knowledge.demo.departments`). Guide ids are ``NB-<region code>-<matter code>``.
 
 The output is deterministic: the same input files and builder code give byte-identical JSON lines.
 """
@@ -39,8 +39,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from knowledge import rehoming as rehoming_module
-from knowledge.departments import address_for, department_for, hours_for, phone_for
+from knowledge.demo import rehoming as rehoming_module
+from knowledge.demo.departments import address_for, department_for, hours_for, phone_for
+from knowledge.demo.regions import NingboRegion, load_regions, village_stations
+from knowledge.demo.rehoming import RehomedItem, RehomingReport, read_items, rehome
 from knowledge.errors import BuildInputError
 from knowledge.records import (
     CatalogHeader,
@@ -50,15 +52,16 @@ from knowledge.records import (
     Material,
     MatterRecord,
     Online,
+    RegionLevel,
     RegionRecord,
     guide_id_for,
 )
-from knowledge.regions import NingboRegion, load_regions, village_stations
-from knowledge.rehoming import RehomedItem, RehomingReport, read_items, rehome
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+# The ``knowledge`` package: the builder's data files and the record shapes it writes live there.
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = KNOWLEDGE_DIR / "data"
 TARGET_GUIDES = 31_224
 CATALOG_NAME = "ningbo-demo"
 CATALOG_FILE = "ningbo-demo.jsonl"
@@ -66,8 +69,9 @@ CATALOG_FILE = "ningbo-demo.jsonl"
 CORE_FILE = "ningbo_core_matters.jsonl"
 GD_FILE = "gd_policy_items.jsonl"
 INPUT_FILES = (CORE_FILE, GD_FILE, "ningbo_areas.csv", "ningbo_streets.csv")
-# The modules whose code decides the output; their source is part of the builder's stamp.
-BUILDER_MODULES = ("catalog.py", "rehoming.py", "regions.py", "departments.py", "records.py")
+# The modules whose code decides the output (paths inside ``knowledge/``); their source is part of
+# the builder's stamp.
+BUILDER_MODULES = ("demo/catalog.py", "demo/rehoming.py", "demo/regions.py", "demo/departments.py", "records.py")
 
 DESCRIPTION = (
     "宁波市政务服务事项演示目录：400 项高频事项（为本项目编写）与广东省政务服务网公开事项"
@@ -80,8 +84,7 @@ GD_FEE = "原始资料未载明收费标准，以办理窗口公示为准"
 def builder_stamp(data_dir: Path = DATA_DIR) -> str:
     """sha256 over the builder's input files and source code: when it changes, rebuild."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in [data_dir / name for name in INPUT_FILES] + [package / name for name in BUILDER_MODULES]:
+    for path in [data_dir / name for name in INPUT_FILES] + [KNOWLEDGE_DIR / name for name in BUILDER_MODULES]:
         digest.update(path.name.encode())
         try:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -260,7 +263,7 @@ def _gd_steps(item: RehomedItem) -> tuple[str, ...]:
 def _gd_plans(items: list[RehomedItem]) -> list[_MatterPlan]:
     plans = []
     for item in items:
-        levels = ("市级", "区县") if item.guangzhou_level else ("市级",)
+        levels = (RegionLevel.CITY, RegionLevel.DISTRICT) if item.guangzhou_level else (RegionLevel.CITY,)
         matter = replace(item.matter, levels=levels)
         plans.append(
             _MatterPlan(
@@ -279,21 +282,21 @@ def _gd_plans(items: list[RehomedItem]) -> list[_MatterPlan]:
     return plans
 
 
+def _fixed_levels(matter: MatterRecord) -> set[str]:
+    """The levels of the regions that get a guide of ``matter``, village stations aside: those its
+    levels name, and development zones too for a district-level matter that serves legal persons
+    (see the module doc)."""
+    levels = set(matter.levels)
+    chosen = levels & {RegionLevel.CITY, RegionLevel.DISTRICT, RegionLevel.TOWN}
+    if RegionLevel.DISTRICT in levels and "法人" in matter.service_object:
+        chosen.add(RegionLevel.ZONE)
+    return chosen
+
+
 def _fixed_regions(plan: _MatterPlan, regions: list[NingboRegion]) -> list[NingboRegion]:
     """The regions of a matter's guides, except village stations (see the module doc)."""
-    levels = set(plan.matter.levels)
-    legal_persons = "法人" in plan.matter.service_object
-    chosen = []
-    for region in regions:
-        level = region.level
-        if (
-            (level == "市级" and "市级" in levels)
-            or (level == "区县" and "区县" in levels)
-            or (level == "开发园区" and "区县" in levels and legal_persons)
-            or (level == "乡镇街道" and "乡镇街道" in levels)
-        ):
-            chosen.append(region)
-    return chosen
+    levels = _fixed_levels(plan.matter)
+    return [region for region in regions if region.level in levels]
 
 
 def _spread(total: int, slots: int) -> list[int]:
@@ -366,19 +369,19 @@ def build_records(data_dir: Path = DATA_DIR) -> tuple[CatalogRecords, BuildRepor
     report.core_matters = len(core)
     rehomed, report.rehoming = rehome(read_items(data_dir / GD_FILE), {plan.matter.name for plan in core})
     guangdong = _gd_plans(rehomed)
-    report.gd_city_and_district_matters = sum(1 for plan in guangdong if "区县" in plan.matter.levels)
+    report.gd_city_and_district_matters = sum(1 for plan in guangdong if RegionLevel.DISTRICT in plan.matter.levels)
     report.gd_city_matters = len(guangdong) - report.gd_city_and_district_matters
     plans = sorted(core + guangdong, key=lambda plan: plan.matter.code)
 
     base_regions = load_regions(data_dir)
     parents = {region.code: region for region in base_regions}
-    towns = [region for region in base_regions if region.level == "乡镇街道"]
+    towns = [region for region in base_regions if region.level == RegionLevel.TOWN]
 
     placements: list[tuple[_MatterPlan, NingboRegion]] = []
     for plan in plans:
         placements += [(plan, region) for region in _fixed_regions(plan, base_regions)]
     report.fixed_guides = len(placements)
-    village_plans = [plan for plan in plans if "村社" in plan.matter.levels]
+    village_plans = [plan for plan in plans if RegionLevel.VILLAGE in plan.matter.levels]
     report.village_matters = [plan.matter.code for plan in village_plans]
     stations = _station_plan(towns, TARGET_GUIDES - len(placements), village_plans, report)
     for station, offered in stations:
@@ -422,10 +425,9 @@ def _count(
         if region.district:
             by_district[regions[region.district].name] += 1
         by_source[sources[guide.matter]] += 1
-    order = ("市级", "区县", "开发园区", "乡镇街道", "村社")
-    report.guides_by_level = {level: by_level[level] for level in order}
+    report.guides_by_level = {level.value: by_level[level] for level in RegionLevel}
     report.guides_by_district = {
-        region.name: by_district[region.name] for region in regions.values() if region.level == "区县"
+        region.name: by_district[region.name] for region in regions.values() if region.level == RegionLevel.DISTRICT
     }
     report.guides_by_source = dict(sorted(by_source.items()))
     report.total_guides = len(records.guides)

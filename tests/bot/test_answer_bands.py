@@ -1,10 +1,11 @@
-"""The decision after a search, and reading which option a person chose."""
+"""The answer band after a search, and reading which option a person chose."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.actions.navigation import Step, best_name_match, decide, ordinal_in
+from bot.actions.answer_bands import Step, best_name_match, decide
+from daofu.choices import choice_in as ordinal_in
 from indexer.search import SearchHit, SearchResult
 
 
@@ -39,8 +40,17 @@ def test_no_match_wins_over_everything():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("第二个", 1), ("选1", 0), ("2", 1), ("就第三个吧", 2), ("最后一个", 3), ("第五个", None), ("两个人办", None),
-     ("随便", None), ("", None)],
+    [
+        ("第二个", 1),
+        ("选1", 0),
+        ("2", 1),
+        ("就第三个吧", 2),
+        ("最后一个", 3),
+        ("第五个", None),
+        ("两个人办", None),
+        ("随便", None),
+        ("", None),
+    ],
 )
 def test_ordinals(text, expected):
     assert ordinal_in(text, 4) == expected

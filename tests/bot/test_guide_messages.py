@@ -6,11 +6,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.actions.cards import ASPECTS, aspect_answer, form_handoff, guide_card, with_prefill
+from bot.actions.follow_up import aspect_in
+from bot.actions.guide_messages import ASPECTS, aspect_answer, form_handoff, guide_card
 from bot.actions.rating import parse_rating, rating_request
-from bot.actions.understanding import aspect_in
 from daofu.config import load_settings
+from daofu.messages import FormHandoff, GuideCard, Text
 from knowledge.db import create_engine_for
+from knowledge.forms import prefilled_link
 from knowledge.repository import Catalog
 
 
@@ -26,33 +28,31 @@ def guide(catalog):
 
 
 def test_card_carries_every_documented_field(guide):
-    custom, follow_up = guide_card(guide)
-    card = custom["custom"]
-    assert card["type"] == "guide_card" and card["guide_id"] == guide.id
-    assert card["region"] == "鄞州区" and card["name"] == "居民身份证换领"
-    for field in ("department", "promised_days", "legal_days", "fee", "online", "materials", "url", "demo", "text"):
-        assert field in card
-    assert guide.name in card["text"] and "演示数据" in card["text"]
-    assert [b["title"] for b in follow_up["buttons"]][-1] == "去办理"
+    card, follow_up = guide_card(guide)
+    assert isinstance(card, GuideCard) and isinstance(follow_up, Text)
+    assert card.guide_id == guide.id and card.region == "鄞州区" and card.name == "居民身份证换领"
+    assert card.form_url == guide.form_url and card.demo and card.materials[0] == guide.materials[0].name
+    assert guide.name in card.text and "演示数据" in card.text
+    assert [b.title for b in follow_up.buttons][-1] == "去办理"
 
 
 def test_elder_card_is_shorter(guide):
-    normal = guide_card(guide)[0]["custom"]["text"]
-    elder = guide_card(guide, elder=True)[0]["custom"]["text"]
+    normal = guide_card(guide)[0].text
+    elder = guide_card(guide, elder=True)[0].text
     assert "主要材料" not in elder and "主要材料" in normal
 
 
 @pytest.mark.parametrize("aspect", ASPECTS)
 def test_every_aspect_answers_about_the_guide(guide, aspect):
     (message,) = aspect_answer(guide, aspect)
-    assert guide.name in message["text"]
-    assert all(b["payload"].startswith("/") for b in message["buttons"])
+    assert guide.name in message.text
+    assert all(b.payload.startswith("/") for b in message.buttons)
 
 
 def test_materials_answer_lists_each_material(guide):
     (message,) = aspect_answer(guide, "materials")
     for material in guide.materials:
-        assert material.name in message["text"]
+        assert material.name in message.text
 
 
 def test_unknown_aspect_is_a_clear_error(guide):
@@ -61,17 +61,16 @@ def test_unknown_aspect_is_a_clear_error(guide):
 
 
 def test_form_handoff_prefills_region_applicant_and_matter(guide):
-    (message,) = form_handoff(guide, "个人")
-    handoff = message["custom"]
-    assert handoff["type"] == "form_handoff"
-    query = parse_qs(urlsplit(handoff["url"]).query)
+    (handoff,) = form_handoff(guide, "个人")
+    assert isinstance(handoff, FormHandoff)
+    query = parse_qs(urlsplit(handoff.form_url).query)
     assert query["region"] == ["鄞州区"] and query["applicant_type"] == ["个人"]
     assert query["guide"] == [guide.id] and query["matter"] == [guide.name]
-    assert handoff["prefill"] == {"region": "鄞州区", "applicant_type": "个人", "matter": guide.name}
+    assert handoff.prefill == {"region": "鄞州区", "applicant_type": "个人", "matter": guide.name}
 
 
 def test_prefill_keeps_existing_parameters():
-    url = with_prefill("http://x/forms/A?guide=G&lang=zh", {"region": "海曙区", "applicant_type": ""})
+    url = prefilled_link("http://x/forms/A?guide=G&lang=zh", {"region": "海曙区", "applicant_type": ""})
     assert parse_qs(urlsplit(url).query) == {"guide": ["G"], "lang": ["zh"], "region": ["海曙区"]}
 
 
@@ -91,14 +90,20 @@ def test_ratings_are_read_from_buttons_and_words(entity, text, level):
 
 
 def test_rating_request_offers_five_levels_best_first():
-    (message,) = rating_request()
-    assert [o["level"] for o in message["custom"]["options"]] == [5, 4, 3, 2, 1]
+    assert [o.level for o in rating_request().options] == [5, 4, 3, 2, 1]
 
 
 @pytest.mark.parametrize(
     "text, aspect",
-    [("网上能办吗", "online"), ("要多少钱", "fee"), ("多久能拿到", "time"), ("在哪办", "location"),
-     ("要带什么材料", "materials"), ("流程是怎样的", "process"), ("你好", None)],
+    [
+        ("网上能办吗", "online"),
+        ("要多少钱", "fee"),
+        ("多久能拿到", "time"),
+        ("在哪办", "location"),
+        ("要带什么材料", "materials"),
+        ("流程是怎样的", "process"),
+        ("你好", None),
+    ],
 )
 def test_aspect_cues(text, aspect):
     assert aspect_in(text) == aspect

@@ -1,13 +1,13 @@
-"""What a message says beyond its intent: does it name a matter, which aspect does it ask about?
+"""Is a message a follow-up about the guide on screen, or a new need? Which aspect does it ask about?
 
 The NLU routes a message to an action; these small readings of the words let an action recover
 when the routing was ambiguous ("网上能办吗" right after a guide card is a follow-up whatever
-intent it was given) and tell a follow-up from a new need.
+intent it was given) and tell a follow-up ("那要带什么材料？") from a new need ("开饭店要带什么材料？").
 """
 
 from __future__ import annotations
 
-from bot.actions import services
+from indexer.search import Searcher
 
 # Words that only say *what about* the matter is asked, not *which* matter.
 ASPECT_WORDS = frozenset(
@@ -23,13 +23,12 @@ ASPECT_WORDS = frozenset(
 )
 
 
-def names_a_need(text: str) -> bool:
+def names_a_need(searcher: Searcher, text: str) -> bool:
     """Whether ``text`` says which matter, beyond asking about an aspect and naming a place.
 
     A word counts only if the catalogue uses it (it is in the search vocabulary): words such as
     能办 or 那要 that jieba happens to join say nothing about a matter.
     """
-    searcher = services.searcher()
     vocabulary = searcher.data.lexical.vocabulary
     tokens = searcher.analyzer.tokens(searcher.resolver.strip_places(text))
     return any(t not in ASPECT_WORDS and len(t) >= 2 and t in vocabulary for t in tokens)

@@ -1,10 +1,10 @@
-"""Phone and ID numbers are masked before an agent's lookup is stored."""
+"""Phone, ID and other long numbers are masked before text is stored, logged or shown to others."""
 
 from __future__ import annotations
 
 import pytest
 
-from channels.agent.masking import mask_pii, valid_phone
+from daofu.masking import mask_pii, valid_phone
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,14 @@ from channels.agent.masking import mask_pii, valid_phone
         ("33020319900101123X", "3302**********123X"),
         ("33020319900101123x号", "3302**********123x号"),
         ("手机13812345678身份证330203199001011234", "手机138****5678身份证3302**********1234"),
+        ("ID330203199001011234", "ID3302**********1234"),
+        ("身份证号330203 19900101 1234", "身份证号3302**********1234"),
+        ("330203-19900101-123X", "3302**********123X"),
+        ("老身份证330203900101123", "老身份证3302********123"),
+        ("１３８１２３４５６７８", "138****5678"),
+        ("３３０２０３１９９００１０１１２３４", "3302**********1234"),
+        ("138.1234.5678", "138****5678"),
+        ("卡号6222021234567890123", "卡号6222***********0123"),
     ],
 )
 def test_numbers_are_masked(text, masked):

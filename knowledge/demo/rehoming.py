@@ -291,6 +291,9 @@ TEXT_PLACES: tuple[tuple[str, str], ...] = (
 GD_DOCUMENT_NUMBER = re.compile(r"[（(]?粤[\u4e00-\u9fff]{1,8}[〔\[（(【]\d{4}[〕\]）)】]\s*\d+\s*号[）)]?")
 
 UNKNOWN = "无"
+# ``matter_level`` of the items listed by Guangzhou's municipal departments (the province's are 省级);
+# Guangdong's own vocabulary, not a level of the Ningbo catalogue.
+GUANGZHOU_MATTER_LEVEL = "市级"
 DAYS = re.compile(r"^(\d+)\((工作日|自然日)\)$")
 LAW_TITLE = re.compile(r"《[^《》]{2,60}》")
 
@@ -321,9 +324,6 @@ class RehomingReport:
 
     def dropped_by_reason(self) -> Counter[str]:
         return Counter(reason for reason, _, _, _ in self.dropped)
-
-    def dropped_departments(self) -> Counter[str]:
-        return Counter(dept for reason, _, dept, _ in self.dropped if reason == "no Ningbo counterpart")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -530,7 +530,7 @@ def rehome(items: list[dict[str, Any]], core_names: set[str]) -> tuple[list[Reho
             RehomedItem(
                 matter=matter,
                 department=DEPARTMENT_COUNTERPARTS[best["DEPT_NAME"].strip()],
-                guangzhou_level=any(item["matter_level"] == "市级" for item in group),
+                guangzhou_level=any(item["matter_level"] == GUANGZHOU_MATTER_LEVEL for item in group),
                 conditions=conditions,
                 materials=_materials(best),
                 legal_days=legal_days,

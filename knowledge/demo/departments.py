@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 
-from knowledge.regions import NingboRegion
+from knowledge.demo.regions import NingboRegion
+from knowledge.records import RegionLevel
 
 POLICE = "宁波市公安局"
 MARKET = "宁波市市场监督管理局"
@@ -83,15 +84,15 @@ def department_for(city_department: str, region: NingboRegion, parents: dict[str
     ``parents`` maps region codes to regions so towns and stations can name their district.
     """
     level = region.level
-    if level == "市级":
+    if level == RegionLevel.CITY:
         return city_department
-    if level == "区县":
+    if level == RegionLevel.DISTRICT:
         return district_department(city_department, region)
-    if level == "开发园区":
+    if level == RegionLevel.ZONE:
         if city_department == POLICE:
             return f"{POLICE}{region.short}分局"
         return f"{region.name}政务服务中心"
-    if level == "乡镇街道":
+    if level == RegionLevel.TOWN:
         assert region.district is not None
         district = parents[region.district]
         if city_department == POLICE:
@@ -99,7 +100,7 @@ def department_for(city_department: str, region: NingboRegion, parents: dict[str
         if city_department == MARKET:
             return f"{district_department(MARKET, district)}{region.short}市场监督管理所"
         return f"{region.name}便民服务中心"
-    if level == "村社":
+    if level == RegionLevel.VILLAGE:
         return f"{region.name}便民服务站"
     raise ValueError(f"unknown region level {level!r}")
 
@@ -126,19 +127,19 @@ ROADS = (
 )
 
 HOURS = {
-    "市级": "周一至周五 8:30-12:00，13:30-17:00；周六 9:00-12:00 延时服务（法定节假日除外）",
-    "区县": "周一至周五 8:30-12:00，13:30-17:00（法定节假日除外）",
-    "开发园区": "周一至周五 8:30-12:00，13:30-17:00（法定节假日除外）",
-    "乡镇街道": "周一至周五 8:30-11:30，13:30-17:00（法定节假日除外）",
-    "村社": "周一至周五 8:30-11:30，14:00-16:30（法定节假日除外）",
+    RegionLevel.CITY: "周一至周五 8:30-12:00，13:30-17:00；周六 9:00-12:00 延时服务（法定节假日除外）",
+    RegionLevel.DISTRICT: "周一至周五 8:30-12:00，13:30-17:00（法定节假日除外）",
+    RegionLevel.ZONE: "周一至周五 8:30-12:00，13:30-17:00（法定节假日除外）",
+    RegionLevel.TOWN: "周一至周五 8:30-11:30，13:30-17:00（法定节假日除外）",
+    RegionLevel.VILLAGE: "周一至周五 8:30-11:30，14:00-16:30（法定节假日除外）",
 }
 
 SERVICE_CENTRE = {
-    "市级": "宁波市民服务中心",
-    "区县": "{name}行政服务中心",
-    "开发园区": "{name}政务服务中心",
-    "乡镇街道": "{name}便民服务中心",
-    "村社": "{name}便民服务站",
+    RegionLevel.CITY: "宁波市民服务中心",
+    RegionLevel.DISTRICT: "{name}行政服务中心",
+    RegionLevel.ZONE: "{name}政务服务中心",
+    RegionLevel.TOWN: "{name}便民服务中心",
+    RegionLevel.VILLAGE: "{name}便民服务站",
 }
 
 
@@ -154,17 +155,17 @@ def address_for(region: NingboRegion, department: str, parents: dict[str, Ningbo
     number = 1 + _digits(region.code, "number") % 999
     centre = SERVICE_CENTRE[region.level].format(name=region.name)
     window = 1 + seed % 40
-    if region.level == "市级":
+    if region.level == RegionLevel.CITY:
         place = "宁波市鄞州区"
-    elif region.level in ("区县", "开发园区"):
+    elif region.level in (RegionLevel.DISTRICT, RegionLevel.ZONE):
         district = parents[region.district] if region.district else region
         place = f"宁波市{district.name}"
     else:
         assert region.district is not None
         district = parents[region.district]
-        town = region if region.level == "乡镇街道" else parents[region.record.parent or ""]
+        town = region if region.level == RegionLevel.TOWN else parents[region.record.parent or ""]
         place = f"宁波市{district.name}{town.name}"
-    if region.level == "村社":
+    if region.level == RegionLevel.VILLAGE:
         return f"{place}{region.short.removesuffix('社区').removesuffix('村')}路{number}号 {centre}"
     return f"{place}{road}{number}号 {centre}{window}号窗口"
 

@@ -6,7 +6,7 @@
   code, so they get synthetic codes ``3302Z1`` … ``3302Z7``.
 * 162 towns and streets (乡镇街道) from ``ningbo_streets.csv``, each under its district.
 * Village and community service stations (村社): the city has about 3,625; the demo names a few
-  per town (how many is decided by :mod:`knowledge.catalog`), taken in order from a standard list —
+  per town (how many is decided by :mod:`knowledge.demo.catalog`), taken in order from a standard list —
   ``社区`` for streets and zones, ``村`` for towns and townships. Their codes are the town's code
   followed by ``V`` and a two-digit number (``330203001V01``) so nobody mistakes them for
   statistical codes.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.errors import BuildInputError
-from knowledge.records import RegionRecord
+from knowledge.records import RegionLevel, RegionRecord
 
 CITY_CODE = "3302"
 CITY_NAME = "宁波市"
@@ -95,14 +95,14 @@ def load_regions(data_dir: Path) -> list[NingboRegion]:
 
     Village stations depend on the matters and come from :func:`village_stations`.
     """
-    city = NingboRegion(RegionRecord(CITY_CODE, CITY_NAME, "市级", None), "宁波", None)
+    city = NingboRegion(RegionRecord(CITY_CODE, CITY_NAME, RegionLevel.CITY, None), "宁波", None)
     regions = [city]
 
     districts = []
     for row in _read_csv(data_dir / "ningbo_areas.csv", ("code", "name", "cityCode")):
         if row["cityCode"] != CITY_CODE:
             raise BuildInputError(f"ningbo_areas.csv: {row['name']} is not in Ningbo (cityCode {row['cityCode']})")
-        record = RegionRecord(row["code"], row["name"], "区县", CITY_CODE, (district_short(row["name"]),))
+        record = RegionRecord(row["code"], row["name"], RegionLevel.DISTRICT, CITY_CODE, (district_short(row["name"]),))
         districts.append(NingboRegion(record, district_short(row["name"]), row["code"]))
     if len(districts) != 10:
         raise BuildInputError(f"ningbo_areas.csv lists {len(districts)} districts; Ningbo has 10")
@@ -112,13 +112,13 @@ def load_regions(data_dir: Path) -> list[NingboRegion]:
     for code, name, short, parent in DEVELOPMENT_ZONES:
         if parent not in district_codes:
             raise BuildInputError(f"development zone {name}: parent district {parent} is not in ningbo_areas.csv")
-        regions.append(NingboRegion(RegionRecord(code, name, "开发园区", parent, (short,)), short, parent))
+        regions.append(NingboRegion(RegionRecord(code, name, RegionLevel.ZONE, parent, (short,)), short, parent))
 
     towns = []
     for row in _read_csv(data_dir / "ningbo_streets.csv", ("code", "name", "areaCode")):
         if row["areaCode"] not in district_codes:
             raise BuildInputError(f"ningbo_streets.csv: {row['name']} has unknown district {row['areaCode']}")
-        record = RegionRecord(row["code"], row["name"], "乡镇街道", row["areaCode"])
+        record = RegionRecord(row["code"], row["name"], RegionLevel.TOWN, row["areaCode"])
         towns.append(NingboRegion(record, town_short(row["name"]), row["areaCode"]))
     if len(towns) != 162:
         raise BuildInputError(f"ningbo_streets.csv lists {len(towns)} towns and streets; the builder expects 162")
@@ -140,6 +140,6 @@ def village_stations(town: NingboRegion, count: int) -> list[NingboRegion]:
     for number in range(1, count + 1):
         stem = names[number - 1] if number <= len(names) else f"第{number}{kind}"
         name = f"{town.name}{stem}"
-        record = RegionRecord(f"{town.code}V{number:02d}", name, "村社", town.code)
+        record = RegionRecord(f"{town.code}V{number:02d}", name, RegionLevel.VILLAGE, town.code)
         stations.append(NingboRegion(record, stem, town.district))
     return stations
