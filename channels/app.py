@@ -9,7 +9,15 @@ Routes (each channel adds its own in its module):
 
 * ``GET /health`` — liveness, and whether the dialogue server answers;
 * ``POST /webhook`` — Rasa's custom actions (:mod:`channels.action_endpoint`);
-* ``POST /api/chat`` — the plain text channel: ``{"sender", "message"}`` in, the bot's messages out.
+* ``POST /api/chat`` — the plain text channel: ``{"sender", "message", "payload"?}`` in, the bot's
+  messages out. ``message`` is typed text (never read as a payload); ``payload`` is a button's, used
+  only when the service offered that button to this sender.
+
+Every channel's turns go through one gate (:class:`~channels.conversation.ConversationGate`): it
+keeps forged payloads out, answers the service's own follow-ups, and keeps the assistant silent
+while an agent holds the conversation. The takeover desk (:class:`~channels.takeover.TakeoverDesk`)
+and the push to open pages (:class:`~channels.push.LocalPush`) are built here too and reach the
+channels through ``app.ctx`` (``gate``, ``desk``, ``push``).
 
 The app runs in a single process (``single_process=True``): the search index and the embedding
 model are loaded once, and no worker is forked after the model has started threads.
@@ -26,8 +34,11 @@ from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 
 from channels.action_endpoint import action_blueprint, create_executor
+from channels.conversation import ConversationGate, Incoming
 from channels.dialogue import DialogueClient, DialogueUnavailable
 from channels.http import error_response, json_response
+from channels.push import LocalPush
+from channels.takeover import TakeoverDesk
 from daofu.config import Settings, load_settings
 from daofu.errors import DaofuError
 from daofu.messages import to_wire
@@ -47,10 +58,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.ctx.settings = settings
     app.ctx.services = services
     app.blueprint(action_blueprint(create_executor(services)))
+    app.ctx.push = LocalPush()
+    app.ctx.gate = ConversationGate(lambda: app.ctx.dialogue, services.records, app.ctx.push, settings)
+    app.ctx.desk = TakeoverDesk(app.ctx.gate)
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
         app.ctx.dialogue = DialogueClient(settings.rasa_url, token=settings.rasa_token)
+        app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())
         try:
             await asyncio.to_thread(services.warm_up)
         except DaofuError as exc:
@@ -60,6 +75,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.after_server_stop
     async def close_clients(app: Sanic) -> None:
+        app.ctx.handoff_watch.cancel()
         await app.ctx.dialogue.close()
         services.close()
 
@@ -76,15 +92,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             body = None
         if not isinstance(body, dict):
             return error_response('send JSON like {"sender": "u1", "message": "你好"}', 400)
-        sender, message = body.get("sender"), body.get("message")
+        sender, message, button = body.get("sender"), body.get("message"), body.get("payload")
         if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
             return error_response("sender must be a non-empty string of at most 128 characters", 400)
         if not isinstance(message, str):
-            return error_response("message must be a string", 400)
-        if len(message) > MAX_MESSAGE_CHARS:
+            return error_response("message must be a string (the typed text, or the chosen button's title)", 400)
+        if button is not None and (not isinstance(button, str) or not button.strip()):
+            return error_response("payload must be the payload of a button the service offered", 400)
+        if len(message) > MAX_MESSAGE_CHARS or len(button or "") > MAX_MESSAGE_CHARS:
             return error_response(f"message is longer than {MAX_MESSAGE_CHARS} characters", 413)
         try:
-            messages = await request.app.ctx.dialogue.send(sender, message, metadata={"channel": "api"})
+            messages = await request.app.ctx.gate.turn(sender, Incoming(message, button), {"channel": "api"})
         except DialogueUnavailable as exc:
             log.warning("chat turn failed: %s", exc)
             return error_response(str(exc), 503)

@@ -8,10 +8,16 @@ In (JSON text frames)::
 ``text`` is what the person typed, or the title of the button they chose; ``payload`` (a button's
 payload, docs/messages.md) is what the dialogue receives instead when present.
 
+``payload`` is used only when the service offered that button to this conversation (the
+conversation gate checks); otherwise ``text`` goes to the dialogue as typed words. Typed text that
+starts with ``/`` is never a payload.
+
 Out::
 
     {"type": "typing"}                       the dialogue is working on an answer
-    {"type": "bot", "messages": [...]}       the answer (see channels.widget.messages)
+    {"type": "bot", "messages": [...]}       the answer (see channels.widget.messages); empty while an agent
+                                             holds the conversation
+    {"type": "push", "messages": [...]}      not an answer: an agent's words, a queue notice, a call-back offer
     {"type": "error", "message": "…"}        a problem to show, in Chinese
     {"type": "pong"}
 
@@ -44,10 +50,11 @@ def valid_sender(sender: Any) -> bool:
 
 @dataclass(frozen=True)
 class UserTurn:
-    """One message for the dialogue: what it receives and the metadata that goes with it."""
+    """One message: what the person typed (or the chosen button's title), the button's payload, elder mode."""
 
     text: str
     elder_mode: bool
+    payload: str | None = None
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -86,12 +93,11 @@ def parse_frame(raw: str | bytes | None) -> UserTurn | Ping:
         raise FrameError("按钮内容不正确")
     if text is not None and not isinstance(text, str):
         raise FrameError("消息格式不正确")
-    content = payload if payload is not None else (text or "")
-    if not content.strip():
+    if not (text or "").strip() and payload is None:
         raise FrameError("请输入要咨询的内容")
-    if len(content) > MAX_MESSAGE_CHARS or len(text or "") > MAX_MESSAGE_CHARS:
+    if len(payload or "") > MAX_MESSAGE_CHARS or len(text or "") > MAX_MESSAGE_CHARS:
         raise FrameError(f"消息太长，请控制在 {MAX_MESSAGE_CHARS} 字以内")
-    return UserTurn(text=content.strip() if payload is None else content, elder_mode=frame.get("elder_mode") is True)
+    return UserTurn(text=(text or "").strip(), elder_mode=frame.get("elder_mode") is True, payload=payload)
 
 
 def encode(frame: dict[str, Any]) -> str:
@@ -104,6 +110,10 @@ def typing_frame() -> str:
 
 def bot_frame(messages: list[dict[str, Any]]) -> str:
     return encode({"type": "bot", "messages": messages})
+
+
+def push_frame(messages: list[dict[str, Any]]) -> str:
+    return encode({"type": "push", "messages": messages})
 
 
 def error_frame(message: str) -> str:

@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.exceptions import ConnectionClosed
 
+from channels.conversation import ConversationGate, Incoming
 from channels.dialogue import DialogueUnavailable
 from channels.http import error_response, json_response
 from channels.widget.assets import Asset
@@ -35,9 +36,11 @@ from channels.widget.protocol import (
     error_frame,
     parse_frame,
     pong_frame,
+    push_frame,
     typing_frame,
     valid_sender,
 )
+from daofu.messages import BotMessage
 from knowledge import DEMO_NOTICE
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,7 @@ async def _send(ws: WebsocketImplProtocol, frame: str) -> bool:
     return True
 
 
-def widget_blueprint(widget: WidgetSettings) -> Blueprint:
+def widget_blueprint(widget: WidgetSettings, gate: ConversationGate) -> Blueprint:
     bp = Blueprint("widget")
     assets = {name: Asset.read(STATIC_DIR / name) for name in PUBLIC_FILES}
     portal = portal_page()
@@ -135,6 +138,11 @@ def widget_blueprint(widget: WidgetSettings) -> Blueprint:
             return
         log.info("widget %s connected", sender)
         turns = 0
+
+        async def deliver(_sender: str, messages: list[BotMessage]) -> bool:
+            return await _send(ws, push_frame(widget_messages(messages)))
+
+        disconnect = gate.push.connect(sender, deliver)
         try:
             while True:
                 raw = await ws.recv()
@@ -152,7 +160,8 @@ def widget_blueprint(widget: WidgetSettings) -> Blueprint:
                 # cancels this handler when the connection drops): the turn runs to its end, its
                 # answer lands in the tracker, and the page reads it from the history when it is back.
                 open_ = await _send(ws, typing_frame())
-                turn = asyncio.ensure_future(request.app.ctx.dialogue.send(sender, frame.text, frame.metadata))
+                incoming = Incoming(frame.text, frame.payload)
+                turn = asyncio.ensure_future(gate.turn(sender, incoming, frame.metadata))
                 _unfinished.add(turn)
                 turn.add_done_callback(partial(_turn_done, sender))
                 try:
@@ -170,6 +179,7 @@ def widget_blueprint(widget: WidgetSettings) -> Blueprint:
         except (ConnectionClosed, WebsocketClosed):
             pass
         finally:
+            disconnect()
             log.info("widget %s disconnected after %d turns", sender, turns)
 
     return bp
