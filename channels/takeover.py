@@ -65,6 +65,8 @@ def transcript_of(events: Sequence[Any], limit: int = MAX_TRANSCRIPT) -> list[di
             for option in getattr(message, "options", ()) or ():
                 offered[option.payload] = option.title
             author = "agent" if isinstance(message, AgentText) else "bot"
+            if isinstance(message, AgentJoined | AgentLeft):
+                author = "notice"
             if message.text.strip():
                 lines.append({"from": author, "text": mask_pii(message.text), "at": when})
     return lines[-limit:]

@@ -756,7 +756,7 @@
       });
   }
 
-  var AUTHORS = { citizen: "来电人", bot: "智能导服", agent: "我" };
+  var AUTHORS = { citizen: "来电人", bot: "智能导服", agent: "坐席", notice: "系统" };
 
   function renderTranscript(lines) {
     if (lines.length === state.talkCount) return;
