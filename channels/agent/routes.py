@@ -40,6 +40,7 @@ from channels.takeover import MAX_AGENT_TEXT_CHARS, TakeoverDesk
 from daofu.errors import DaofuError
 from daofu.masking import mask_pii, valid_phone
 from daofu.records import HANDOFF_STATES, CallbackStatus, ConversationRecords, HandoffConflict, HandoffStatus
+from daofu.report.figures import month_figures
 from indexer.search import MAX_TOP_K, Searcher, UnknownRegionError
 from knowledge.errors import CatalogError
 from knowledge.records import RegionLevel
@@ -443,7 +444,13 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
             guide = backend.catalog.guide(guide_id)
             return guide.name if guide else None
 
+        def matter_name(code: str) -> str | None:
+            matter = backend.catalog.matter(code)
+            return matter.name if matter else None
+
         body = await _blocking(partial(summarise, month, lookups, name_of, conversations))
+        figures = await _blocking(partial(month_figures, backend.records, month, matter_name))
+        body["service"] = figures.to_json()
         return json_response(body)
 
     return bp

@@ -98,7 +98,7 @@ def draw_charts(figures: MonthFigures, folder: Path) -> list[Path]:
     axes.set_ylabel("会话数")
     axes.set_title(f"{figures.month} 各渠道会话与解决情况")
     axes.set_ylim(0, max([c.conversations for c in channels], default=1) * 1.3 + 1)
-    axes.legend(loc="upper right", frameon=False)
+    axes.legend(loc="upper left", frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     drawn.append(folder / "channels.png")

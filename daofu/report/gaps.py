@@ -1,9 +1,11 @@
 """Knowledge gaps: the questions the assistant could not answer, grouped by similarity.
 
-A month holds many wordings of the same missing matter ("宠物狗怎么办证", "养狗要办证吗"). They are
-grouped greedily by the overlap of their character bigrams (Jaccard), the most frequent wording
-first, so the report lists each gap once with how often it was asked. No model is needed: the
-questions are short and the grouping must be the same every time the report is made.
+A month holds many wordings of the same missing matter ("宠物狗怎么办证", "养狗要办证吗"). Filler
+words (怎么, 需要, 在哪, 吗 …) and digits (masked numbers) are dropped; two wordings are one gap when
+their characters and character pairs overlap enough (the mean of both overlap coefficients, each
+the shared part of the smaller set). Groups are built greedily, the most frequent wording first, so
+the report lists each gap once with how often it was asked. No model is needed: the questions are
+short and the grouping must be the same every time the report is made.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SIMILAR = 0.34  # Jaccard overlap of character bigrams from which two questions are one gap
+SIMILAR = 0.45  # overlap from which two questions are one gap
 MAX_EXAMPLES = 3
+FILLERS = ("请问", "怎么", "怎样", "如何", "需要", "什么", "在哪里", "在哪", "哪里", "可以", "能不能", "是不是", "办理",
+           "我想", "我要", "一下", "吗", "呢", "吧", "的", "了", "要", "我")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -25,29 +29,39 @@ class Gap:
 
 
 def normalise(text: str) -> str:
-    """Letters, digits and CJK characters only, lower-cased (punctuation and emoji do not count)."""
-    return "".join(ch.lower() for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
+    """The words that carry the need: letters and CJK characters, lower-cased, without fillers or digits."""
+    core = "".join(ch.lower() for ch in unicodedata.normalize("NFKC", text) if ch.isalpha())
+    for filler in FILLERS:
+        core = core.replace(filler, "")
+    return core
 
 
-def bigrams(text: str) -> frozenset[str]:
+@dataclass(frozen=True)
+class Shape:
+    chars: frozenset[str]
+    pairs: frozenset[str]
+
+
+def shape(text: str) -> Shape:
     core = normalise(text)
-    if len(core) < 2:
-        return frozenset({core}) if core else frozenset()
-    return frozenset(core[i : i + 2] for i in range(len(core) - 1))
+    return Shape(frozenset(core), frozenset(core[i : i + 2] for i in range(len(core) - 1)))
 
 
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def similarity(a: Shape, b: Shape) -> float:
+    """0 (nothing shared) … 1 (one is contained in the other)."""
+    return (_overlap(a.chars, b.chars) + _overlap(a.pairs, b.pairs)) / 2
 
 
 def group_questions(questions: Iterable[str], top: int = 10) -> list[Gap]:
     """The ``top`` gaps by how often they were asked (see the module docstring)."""
     counts = Counter(q.strip() for q in questions if q and q.strip())
-    groups: list[tuple[frozenset[str], list[tuple[str, int]]]] = []
+    groups: list[tuple[Shape, list[tuple[str, int]]]] = []
     for question, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        grams = bigrams(question)
+        grams = shape(question)
         best = max(groups, key=lambda group: similarity(grams, group[0]), default=None)
         if best is not None and similarity(grams, best[0]) >= SIMILAR:
             best[1].append((question, count))

@@ -856,6 +856,7 @@
             ]]
           )
         );
+        if (report.service) renderService(body, report.service);
         body.appendChild(el("h3", "", "按坐席"));
         body.appendChild(
           table(["坐席", "合计", "查询", "查看", "短信", "链接"], (report.agents || []).map(function (a) {
@@ -878,6 +879,81 @@
       .catch(function (error) {
         body.textContent = error.message;
       });
+  }
+
+  function percent(value) {
+    return typeof value === "number" ? Math.round(value * 1000) / 10 + "%" : "—";
+  }
+
+  function seconds(value) {
+    return typeof value === "number" ? value + " 秒" : "—";
+  }
+
+  /** Horizontal bars drawn with CSS (no chart library, no images that would need the token). */
+  function bars(title, rows, tone) {
+    var box = el("figure", "bars " + (tone || ""));
+    box.appendChild(el("figcaption", "", title));
+    var most = Math.max.apply(null, rows.map(function (row) { return row[1]; }).concat([1]));
+    rows.forEach(function (row) {
+      var line = el("div", "bar-row");
+      var label = el("span", "bar-label", row[0]);
+      label.title = row[0];
+      line.appendChild(label);
+      var track = el("span", "bar-track");
+      var fill = el("span", "bar-fill");
+      fill.style.width = Math.round((row[1] / most) * 100) + "%";
+      track.appendChild(fill);
+      line.appendChild(track);
+      line.appendChild(el("span", "bar-value", row[1]));
+      box.appendChild(line);
+    });
+    if (!rows.length) box.appendChild(el("p", "muted", "本月没有数据"));
+    return box;
+  }
+
+  /** The service report (the same figures as `daofu report`): every quoted text via textContent. */
+  function renderService(body, s) {
+    body.appendChild(el("h3", "", "服务概况（与 daofu report 相同口径）"));
+    body.appendChild(
+      table(
+        ["会话", "已解决", "解决率", "转人工率", "评价", "满意率", "未能回答"],
+        [[s.conversations, s.resolved, percent(s.resolved_share), percent(s.handoff_rate), s.rated,
+          percent(s.satisfied_share), s.unanswered]]
+      )
+    );
+    body.appendChild(
+      table(
+        ["渠道", "会话", "解决率", "转人工率", "评价", "满意率"],
+        (s.channels || []).map(function (c) {
+          return [c.name, c.conversations, percent(c.resolved_share), percent(c.handoff_rate), c.ratings, percent(c.satisfied_share)];
+        })
+      )
+    );
+    body.appendChild(el("h3", "", "人工坐席"));
+    var h = s.handoffs || {};
+    body.appendChild(el("p", "", "转人工 " + (h.asked || 0) + " 次：接入 " + (h.taken || 0) + "，超时 " + (h.timeout || 0) +
+      "，未接入即结束 " + (h.closed || 0) + "，排队中 " + (h.waiting || 0) + "。"));
+    body.appendChild(
+      table(["时间", "次数", "中位数", "90% 分位", "最长"], [
+        ["等待接入", s.wait.count, seconds(s.wait.median), seconds(s.wait.p90), seconds(s.wait.longest)],
+        ["首次回复", s.first_response.count, seconds(s.first_response.median), seconds(s.first_response.p90), seconds(s.first_response.longest)],
+      ])
+    );
+    var charts = el("div", "report-charts");
+    charts.appendChild(bars("好差评分布", Object.keys(s.ratings || {}).map(function (k) { return [k, s.ratings[k]]; }), "rating"));
+    charts.appendChild(bars("差评原因", Object.keys(s.reasons || {}).filter(function (k) { return s.reasons[k]; })
+      .map(function (k) { return [k, s.reasons[k]]; }), "bad"));
+    charts.appendChild(bars("热门事项", (s.top_matters || []).map(function (m) { return [m.name, m.guides + m.forms]; })));
+    charts.appendChild(bars("知识缺口（未能回答，按相似合并）", (s.gaps || []).map(function (g) { return [g.question, g.count]; }), "gap"));
+    body.appendChild(charts);
+    if ((s.reason_quotes || []).length) {
+      body.appendChild(el("h3", "", "用户写下的差评原因（已脱敏）"));
+      var list = el("ul", "quotes");
+      s.reason_quotes.forEach(function (quote) {
+        list.appendChild(el("li", "", quote));
+      });
+      body.appendChild(list);
+    }
   }
 
   // --- keyboard ------------------------------------------------------------------------------
