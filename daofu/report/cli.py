@@ -30,6 +30,7 @@ def _report(args: argparse.Namespace) -> int:
     from daofu.report.markdown import render_markdown
     from daofu.report.month import parse_month
     from knowledge.db import create_engine_for
+    from knowledge.errors import CatalogError
     from knowledge.repository import Catalog
 
     settings = load_settings()
@@ -39,7 +40,11 @@ def _report(args: argparse.Namespace) -> int:
     catalog = Catalog(engine, settings)
 
     def matter_name(code: str) -> str | None:
-        matter = catalog.matter(code)
+        """The matter's name; its code alone when the database holds no catalogue (records only)."""
+        try:
+            matter = catalog.matter(code)
+        except CatalogError:
+            return None
         return matter.name if matter else None
 
     figures = month_figures(records, month, matter_name)
