@@ -14,6 +14,9 @@ One place decides what a person's message is for, so that no channel can get it 
 4. Otherwise it is a **dialogue turn** (:class:`~channels.dialogue.DialogueClient`); what the turn
    offered, reached (guide, form, hand-off) and asked (a rating) is recorded for the next message
    and for the monthly report.
+5. **好差评 after the form opens**: where the channel tells when the person opened the application
+   form (the widget does), the rating request of a 去办理 turn is held back and asked when the form
+   is opened (:meth:`ConversationGate.form_opened`), not right after 去办理.
 
 Example::
 
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
-from channels.dialogue import bot_event, user_event
+from channels.dialogue import DialogueUnavailable, bot_event, user_event
 from channels.push import Push
 from daofu.config import Settings
 from daofu.followups import (
@@ -60,6 +63,8 @@ log = logging.getLogger(__name__)
 MAX_OFFERED_SENDERS = 20_000
 MAX_OFFERED_PER_SENDER = 64
 EMPTY_TEXT = "请用文字告诉我您想办的事，例如“身份证快到期了怎么换”。"
+# Channels that say when the person opened the application form (the widget's link click).
+FORM_OPEN_CHANNELS = ("widget",)
 
 
 class Dialogue(Protocol):
@@ -153,6 +158,8 @@ class ConversationGate:
         self.push = push
         self.settings = settings
         self.offered = offered or OfferedPayloads()
+        # Rating requests held back until the person opens the form (sender → request), bounded.
+        self._owed: OrderedDict[str, RatingRequest] = OrderedDict()
 
     @property
     def dialogue(self) -> Dialogue:
@@ -192,8 +199,27 @@ class ConversationGate:
             log.info("gate %s: relayed to agent %s (hand-off %d)", sender[:12], held.taken_by, held.id)
             return []
         messages = await self.dialogue.send(sender, content, metadata)
+        if channel in FORM_OPEN_CHANNELS and any(isinstance(m, FormHandoff) for m in messages):
+            owed = [m for m in messages if isinstance(m, RatingRequest)]
+            if owed:
+                messages = [m for m in messages if not isinstance(m, RatingRequest)]
+                self._owed[sender] = owed[0]
+                while len(self._owed) > MAX_OFFERED_SENDERS:
+                    self._owed.popitem(last=False)
         await self.after_turn(sender, channel, messages)
         return messages
+
+    async def form_opened(self, sender: str, metadata: dict[str, Any]) -> list[BotMessage]:
+        """The person opened the application form: now ask for the 好差评 held back from 去办理."""
+        request = self._owed.pop(sender, None)
+        if request is None:
+            return []
+        try:
+            await self.dialogue.append(sender, [bot_event(request)])
+        except DialogueUnavailable as exc:
+            log.warning("gate %s: the rating request is not in the tracker: %s", sender[:12], exc)
+        await self.after_turn(sender, str(metadata.get("channel") or "widget"), [request], count=False, occasion="form")
+        return [request]
 
     async def after_turn(
         self, sender: str, channel: str, messages: list[BotMessage], count: bool = True, occasion: str | None = None

@@ -4,6 +4,7 @@ In (JSON text frames)::
 
     {"type": "message", "text": "鄞州区", "payload": "/inform_region{…}"?, "elder_mode": true?}
     {"type": "ping"}
+    {"type": "form_opened"}                  the person opened the application form (the 好差评 follows)
 
 ``text`` is what the person typed, or the title of the button they chose; ``payload`` (a button's
 payload, docs/messages.md) is what the dialogue receives instead when present.
@@ -66,7 +67,18 @@ class Ping:
     pass
 
 
-def parse_frame(raw: str | bytes | None) -> UserTurn | Ping:
+@dataclass(frozen=True)
+class FormOpened:
+    """The person clicked the link to the application form."""
+
+    elder_mode: bool = False
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {"channel": "widget", "elder_mode": self.elder_mode}
+
+
+def parse_frame(raw: str | bytes | None) -> UserTurn | Ping | FormOpened:
     """The meaning of one frame, or :class:`FrameError` saying (in Chinese) what was wrong."""
     if raw is None:
         raise FrameError("消息为空")
@@ -86,6 +98,8 @@ def parse_frame(raw: str | bytes | None) -> UserTurn | Ping:
     kind = frame.get("type")
     if kind == "ping":
         return Ping()
+    if kind == "form_opened":
+        return FormOpened(elder_mode=frame.get("elder_mode") is True)
     if kind != "message":
         raise FrameError("不支持的消息类型")
     text, payload = frame.get("text"), frame.get("payload")

@@ -30,6 +30,7 @@ from channels.widget.config import WidgetSettings
 from channels.widget.history import TrackerUnavailable
 from channels.widget.messages import widget_messages
 from channels.widget.protocol import (
+    FormOpened,
     FrameError,
     Ping,
     bot_frame,
@@ -155,6 +156,11 @@ def widget_blueprint(widget: WidgetSettings, gate: ConversationGate) -> Blueprin
                     continue
                 if isinstance(frame, Ping):
                     await ws.send(pong_frame())
+                    continue
+                if isinstance(frame, FormOpened):
+                    rating = await gate.form_opened(sender, frame.metadata)
+                    if rating:
+                        await _send(ws, push_frame(widget_messages(rating)))
                     continue
                 # A message that arrived is answered even if the page goes away meanwhile (Sanic
                 # cancels this handler when the connection drops): the turn runs to its end, its

@@ -361,8 +361,13 @@ def test_an_agent_takes_over_a_widget_conversation_and_gives_it_back(browser: We
     browser.set_window_size(*PHONE_WINDOW)
     widget.wait(lambda: widget.find_all(".dw-agent-notice:not(.dw-agent-joined)"), "no word that the agent left")
     widget.wait_for_elements(".dw-rate", "no 好差评 after the agent released the conversation")
+    before = len(widget.bot_texts())
     widget.send("要带什么材料？")
-    widget.wait_for_bot_text("居民身份证换领", "the assistant did not answer with its context after release")
+    widget.wait(
+        lambda: any("居民身份证换领" in text and "鄞州区" in text and "需要准备" in text
+                    for text in widget.bot_texts()[before:]),
+        "the assistant did not answer about the same matter and district after release",
+    )  # fmt: skip
     save_screenshot(browser, "takeover-widget-after-release")
     browser.close()
     browser.switch_to.window(console_tab)

@@ -630,6 +630,13 @@
     }
   };
 
+  /** Tell the service the application form was opened (it then asks for the 好差评). */
+  Widget.prototype.formOpened = function () {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "form_opened", elder_mode: this.elder }));
+    }
+  };
+
   // --- rendering ----------------------------------------------------------------------------
 
   Widget.prototype.plainText = function (message) {
@@ -783,6 +790,10 @@
     link.href = url;
     link.target = "_blank";
     link.rel = "noopener noreferrer";
+    var self = this;
+    link.addEventListener("click", function () {
+      self.formOpened(); // the 好差评 of this service comes now, not before the form is opened
+    });
     node.appendChild(link);
     node.appendChild(el("p", "dw-handoff-note", "将在新窗口打开申报页面，已知信息会自动填好。"));
     return node;
