@@ -265,7 +265,10 @@ def test_the_monthly_report_view(console: ConsolePage):
     console.logged_in()
     console.by_id("report-button").click()
     console.wait(lambda: "汇总" in console.by_id("report-body").text, "the report did not render")
-    assert "按坐席" in console.by_id("report-body").text
+    body = console.by_id("report-body").text
+    assert "按坐席" in body
+    for part in ("服务概况", "人工坐席", "等待接入", "首次回复", "好差评分布", "热门事项", "知识缺口"):
+        assert part in body, part
     save_screenshot(console.driver, "agent-monthly-report")
     console.by_id("report-close").click()
     assert console.by_id("console").is_displayed()
