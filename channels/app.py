@@ -31,6 +31,7 @@ from channels.http import error_response, json_response
 from daofu.config import Settings, load_settings
 from daofu.errors import DaofuError
 from daofu.messages import to_wire
+from daofu.secrets import action_token
 from daofu.services import Services
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config.KEEP_ALIVE_TIMEOUT = 30
     app.ctx.settings = settings
     app.ctx.services = services
-    app.blueprint(action_blueprint(create_executor(services)))
+    app.blueprint(action_blueprint(create_executor(services), action_token(settings)))
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:

@@ -161,6 +161,9 @@ VARIABLES: tuple[Variable, ...] = (
              "an external Rasa (cluster) instead of the one `daofu run` starts", _http_url),
     Variable("DAOFU_RASA_TOKEN", "rasa_token", "",
              "Rasa's `--auth-token` for its HTTP API", secret=True),
+    Variable("DAOFU_ACTION_TOKEN", "action_token", "",
+             "shared secret Rasa sends to the service's action endpoint; unset: generated under var/secrets/",
+             secret=True),
     Variable("DAOFU_TRACKER_DB_URL", "tracker_db_url", "SQLite under var/rasa/",
              "Rasa's tracker store, e.g. `postgresql://…`", _database_url, secret=True),
     Variable("DAOFU_LOCK_REDIS_URL", "lock_redis_url", "",
@@ -222,6 +225,7 @@ class Settings:
     rasa_port: int = 5005
     rasa_url_override: str = ""
     rasa_token: str = ""
+    action_token: str = ""
     tracker_db_url: str = ""
     lock_redis_url: str = ""
     portal_form_template: str = DEFAULT_FORM_URL_TEMPLATE
