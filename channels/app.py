@@ -42,6 +42,7 @@ from channels.takeover import TakeoverDesk
 from daofu.config import Settings, load_settings
 from daofu.errors import DaofuError
 from daofu.messages import to_wire
+from daofu.secrets import action_token
 from daofu.services import Services
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config.KEEP_ALIVE_TIMEOUT = 30
     app.ctx.settings = settings
     app.ctx.services = services
-    app.blueprint(action_blueprint(create_executor(services)))
+    app.blueprint(action_blueprint(create_executor(services), action_token(settings)))
     app.ctx.push = LocalPush()
     app.ctx.gate = ConversationGate(lambda: app.ctx.dialogue, services.records, app.ctx.push, settings)
     app.ctx.desk = TakeoverDesk(app.ctx.gate)

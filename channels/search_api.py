@@ -13,10 +13,10 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
-from channels.http import error_response, json_response
+from channels.http import BadArgument, error_response, int_arg, json_response
 from daofu.errors import DaofuError
 from daofu.services import Services
-from indexer.search import MAX_TOP_K, UnknownRegionError
+from indexer.search import MAX_QUERY_CHARS, MAX_TOP_K, UnknownRegionError
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +27,18 @@ def install(app: Sanic, services: Services) -> None:
         query = request.args.get("q")
         if query is None:
             return error_response("missing parameter q (the question to search for)", 400)
-        raw_top = request.args.get("top_k", "5")
-        if not raw_top.isdigit() or not 1 <= int(raw_top) <= MAX_TOP_K:
-            return error_response(f"top_k must be a whole number from 1 to {MAX_TOP_K}", 400)
+        try:
+            top_k = int_arg(request.args, "top_k", 5, 1, MAX_TOP_K)
+        except BadArgument as exc:
+            return error_response(str(exc), 400)
+        if len(query) > MAX_QUERY_CHARS:
+            return error_response(f"q is longer than {MAX_QUERY_CHARS} characters", 400)
         region = request.args.get("region") or None
+        if region is not None and len(region) > 64:
+            return error_response("region is longer than 64 characters", 400)
         try:
             searcher = await asyncio.to_thread(services.searcher)
-            result = await asyncio.to_thread(searcher.search, query, region=region, top_k=int(raw_top))
+            result = await asyncio.to_thread(searcher.search, query, region=region, top_k=top_k)
         except UnknownRegionError as exc:
             return error_response(str(exc), 400)
         except DaofuError as exc:

@@ -148,167 +148,79 @@ class Variable:
     secret: bool = False
 
 
+# fmt: off
 VARIABLES: tuple[Variable, ...] = (
-    Variable("DAOFU_HOST", "host", "127.0.0.1", "address the service binds"),
-    Variable("DAOFU_PORT", "port", "8000", "port the service binds", _port),
-    Variable(
-        "DAOFU_PUBLIC_URL",
-        "public_url_override",
-        "http://$DAOFU_HOST:$DAOFU_PORT",
-        "the service's public address, used in every link it gives out (forms, SMS)",
-        _http_url,
-    ),
-    Variable("DAOFU_VAR_DIR", "var_dir", "./var", "databases, models, index and logs", _path),
-    Variable(
-        "DAOFU_DATABASE_URL",
-        "database_url_override",
-        "sqlite:///var/knowledge.db",
-        "the catalogue and the conversation records: any SQLAlchemy URL (PostgreSQL in production)",
-        _database_url,
-        secret=True,
-    ),
-    Variable("DAOFU_RASA_PORT", "rasa_port", "5005", "Rasa's port (always bound to 127.0.0.1)", _port),
-    Variable(
-        "DAOFU_RASA_URL",
-        "rasa_url_override",
-        "http://127.0.0.1:$DAOFU_RASA_PORT",
-        "an external Rasa (cluster) instead of the one `daofu run` starts",
-        _http_url,
-    ),
-    Variable("DAOFU_RASA_TOKEN", "rasa_token", "", "Rasa's `--auth-token` for its HTTP API", secret=True),
-    Variable(
-        "DAOFU_TRACKER_DB_URL",
-        "tracker_db_url",
-        "SQLite under var/rasa/",
-        "Rasa's tracker store, e.g. `postgresql://…`",
-        _database_url,
-        secret=True,
-    ),
-    Variable(
-        "DAOFU_LOCK_REDIS_URL",
-        "lock_redis_url",
-        "",
-        "Rasa's lock store in Redis, for several Rasa instances",
-        _redis_url,
-        secret=True,
-    ),
-    Variable(
-        "DAOFU_FORM_URL_TEMPLATE",
-        "portal_form_template",
-        DEFAULT_FORM_URL_TEMPLATE,
-        "the application-form link of a guide",
-        _form_template,
-    ),
-    Variable(
-        "DAOFU_CHANNELS", "channels", "all", "which channels to serve, e.g. `widget,agent,forms,search_api`", _channels
-    ),
-    Variable(
-        "DAOFU_ENCODER_THREADS",
-        "encoder_threads",
-        "2",
-        "ONNX Runtime threads for embedding one question",
-        _positive_int,
-    ),
-    Variable(
-        "DAOFU_WIDGET_ORIGINS",
-        "widget_origins",
-        "*",
-        "page origins allowed to embed the chat widget, see `docs/widget.md`",
-    ),
-    Variable(
-        "DAOFU_AGENT_TOKENS",
-        "agent_tokens",
-        "",
-        "`agent_id:token,…` for the hotline console, see `docs/agent-console.md`",
-        secret=True,
-    ),
-    Variable(
-        "DAOFU_AGENT_DUTY_HOURS",
-        "agent_duty_hours",
-        ALWAYS,
-        "when agents take conversations over, Ningbo time, e.g. `mon-fri 08:30-17:30`; outside: 12345 and a call-back",
-        _duty_hours,
-    ),
-    Variable(
-        "DAOFU_HANDOFF_TIMEOUT",
-        "handoff_timeout",
-        "180",
-        "seconds a request for a person waits in the queue before the assistant offers 12345 and a call-back",
-        _seconds,
-    ),
-    Variable(
-        "DAOFU_HANDOFF_WAIT_PER_PERSON",
-        "handoff_wait_per_person",
-        "120",
-        "seconds of expected wait per person ahead in the queue, until agents' recent waits say otherwise",
-        _seconds,
-    ),
-    Variable(
-        "DAOFU_WECHAT_TOKEN",
-        "wechat_token",
-        "",
-        "the official account's server token; unset: `/wechat` answers 503 (see `docs/wechat.md`)",
-        secret=True,
-    ),
-    Variable("DAOFU_WECHAT_APPID", "wechat_appid", "", "the official account's AppID"),
-    Variable("DAOFU_WECHAT_AES_KEY", "wechat_aes_key", "", "the EncodingAESKey (safe mode)", secret=True),
-    Variable(
-        "DAOFU_WECHAT_SECRET",
-        "wechat_secret",
-        "",
-        "the AppSecret, for pushing answers slower than the reply deadline",
-        secret=True,
-    ),
-    Variable(
-        "DAOFU_WECHAT_API_BASE",
-        "wechat_api_base",
-        DEFAULT_WECHAT_API_BASE,
-        "WeChat's API address (a local stand-in in tests)",
-        _http_url,
-    ),
-    Variable(
-        "DAOFU_WECHAT_REPLY_DEADLINE",
-        "wechat_reply_deadline",
-        "4.5",
-        "seconds to wait for the dialogue before replying later through the customer-service API",
-        _seconds,
-    ),
-    Variable(
-        "DAOFU_WECHAT_REDIS_URL",
-        "wechat_redis_url",
-        "",
-        "Redis for WeChat de-duplication and numbered options across service instances",
-        _redis_url,
-        secret=True,
-    ),
-    Variable(
-        "DAOFU_WECHAT_DEDUPE_TTL",
-        "wechat_dedupe_ttl",
-        "300",
-        "seconds an answer is kept for WeChat's retries of one message",
-        _seconds,
-    ),
-    Variable(
-        "DAOFU_WECHAT_OPTIONS_TTL",
-        "wechat_options_ttl",
-        "1800",
-        "seconds a numbered list of choices stays valid for a reply such as 1",
-        _seconds,
-    ),
-    Variable(
-        "DAOFU_WECHAT_TEST_HOOKS",
-        "wechat_test_hooks",
-        "0",
-        "tests only: a request may lower its own reply deadline",
-        _flag,
-    ),
-    Variable(
-        "DAOFU_PYTHON_FALLBACK_DIRS",
-        "python_fallback_dirs",
-        "/usr/bin:/usr/local/bin",
-        "where the setup looks for Python 3.10 and 3.11 after PATH and pyenv",
-    ),
+    Variable("DAOFU_HOST", "host", "127.0.0.1",
+             "address the service binds"),
+    Variable("DAOFU_PORT", "port", "8000",
+             "port the service binds", _port),
+    Variable("DAOFU_PUBLIC_URL", "public_url_override", "http://$DAOFU_HOST:$DAOFU_PORT",
+             "the service's public address, used in every link it gives out (forms, SMS)", _http_url),
+    Variable("DAOFU_VAR_DIR", "var_dir", "./var",
+             "databases, models, index and logs", _path),
+    Variable("DAOFU_DATABASE_URL", "database_url_override", "sqlite:///var/knowledge.db",
+             "the catalogue and the conversation records: any SQLAlchemy URL (PostgreSQL in production)",
+             _database_url, secret=True),
+    Variable("DAOFU_RASA_PORT", "rasa_port", "5005",
+             "Rasa's port (always bound to 127.0.0.1)", _port),
+    Variable("DAOFU_RASA_URL", "rasa_url_override", "http://127.0.0.1:$DAOFU_RASA_PORT",
+             "an external Rasa (cluster) instead of the one `daofu run` starts", _http_url),
+    Variable("DAOFU_RASA_TOKEN", "rasa_token", "",
+             "Rasa's `--auth-token` for its HTTP API", secret=True),
+    Variable("DAOFU_ACTION_TOKEN", "action_token", "",
+             "shared secret Rasa sends to the service's action endpoint; unset: generated under var/secrets/",
+             secret=True),
+    Variable("DAOFU_TRACKER_DB_URL", "tracker_db_url", "SQLite under var/rasa/",
+             "Rasa's tracker store, e.g. `postgresql://…`", _database_url, secret=True),
+    Variable("DAOFU_LOCK_REDIS_URL", "lock_redis_url", "",
+             "Rasa's lock store in Redis, for several Rasa instances", _redis_url, secret=True),
+    Variable("DAOFU_FORM_URL_TEMPLATE", "portal_form_template", "{public_url}/forms/{matter_code}?guide={guide_id}",
+             "the application-form link of a guide", _form_template),
+    Variable("DAOFU_CHANNELS", "channels", "all",
+             "which channels to serve, e.g. `widget,agent,forms,search_api`", _channels),
+    Variable("DAOFU_ENCODER_THREADS", "encoder_threads", "2",
+             "ONNX Runtime threads for embedding one question", _positive_int),
+    Variable("DAOFU_WIDGET_ORIGINS", "widget_origins", "*",
+             "page origins allowed to embed the chat widget, see `docs/widget.md`"),
+    Variable("DAOFU_AGENT_TOKENS", "agent_tokens", "",
+             "`agent_id:token,…` for the hotline console, see `docs/agent-console.md`", secret=True),
+    Variable("DAOFU_AGENT_DUTY_HOURS", "agent_duty_hours", ALWAYS,
+             "when agents take conversations over, Ningbo time, e.g. `mon-fri 08:30-17:30`; outside: 12345 and a "
+             "call-back", _duty_hours),
+    Variable("DAOFU_HANDOFF_TIMEOUT", "handoff_timeout", "180",
+             "seconds a request for a person waits in the queue before the assistant offers 12345 and a call-back",
+             _seconds),
+    Variable("DAOFU_HANDOFF_WAIT_PER_PERSON", "handoff_wait_per_person", "120",
+             "seconds of expected wait per person ahead in the queue, until agents' recent waits say otherwise",
+             _seconds),
+    Variable("DAOFU_WECHAT_TOKEN", "wechat_token", "",
+             "the official account's server token; unset: `/wechat` answers 503 (see `docs/wechat.md`)", secret=True),
+    Variable("DAOFU_WECHAT_APPID", "wechat_appid", "",
+             "the official account's AppID"),
+    Variable("DAOFU_WECHAT_AES_KEY", "wechat_aes_key", "",
+             "the EncodingAESKey (safe mode)", secret=True),
+    Variable("DAOFU_WECHAT_SECRET", "wechat_secret", "",
+             "the AppSecret, for pushing answers slower than the reply deadline", secret=True),
+    Variable("DAOFU_WECHAT_API_BASE", "wechat_api_base", "https://api.weixin.qq.com",
+             "WeChat's API address (a local stand-in in tests)", _http_url),
+    Variable("DAOFU_WECHAT_REPLY_DEADLINE", "wechat_reply_deadline", "4.5",
+             "seconds to wait for the dialogue before replying later through the customer-service API", _seconds),
+    Variable("DAOFU_WECHAT_REDIS_URL", "wechat_redis_url", "",
+             "Redis for WeChat de-duplication and numbered options across service instances", _redis_url, secret=True),
+    Variable("DAOFU_WECHAT_DEDUPE_TTL", "wechat_dedupe_ttl", "300",
+             "seconds an answer is kept for WeChat's retries of one message", _seconds),
+    Variable("DAOFU_WECHAT_OPTIONS_TTL", "wechat_options_ttl", "1800",
+             "seconds a numbered list of choices stays valid for a reply such as 1", _seconds),
+    Variable("DAOFU_WECHAT_MAX_CLOCK_SKEW", "wechat_max_clock_skew", "240",
+             "seconds a WeChat request's timestamp may differ from now; older or newer requests are refused", _seconds),
+    Variable("DAOFU_WECHAT_ALLOW_PLAINTEXT", "wechat_allow_plaintext", "0",
+             "1: accept plaintext messages although an AES key is set (during a migration only)", _flag),
+    Variable("DAOFU_WECHAT_TEST_HOOKS", "wechat_test_hooks", "0",
+             "tests only: a request may lower its own reply deadline", _flag),
+    Variable("DAOFU_PYTHON_FALLBACK_DIRS", "python_fallback_dirs", "/usr/bin:/usr/local/bin",
+             "where the setup looks for Python 3.10 and 3.11 after PATH and pyenv"),
 )
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -328,6 +240,7 @@ class Settings:
     rasa_port: int = 5005
     rasa_url_override: str = ""
     rasa_token: str = ""
+    action_token: str = ""
     tracker_db_url: str = ""
     lock_redis_url: str = ""
     portal_form_template: str = DEFAULT_FORM_URL_TEMPLATE
@@ -347,6 +260,8 @@ class Settings:
     wechat_redis_url: str = ""
     wechat_dedupe_ttl: float = 300.0
     wechat_options_ttl: float = 1800.0
+    wechat_max_clock_skew: float = 240.0
+    wechat_allow_plaintext: bool = False
     wechat_test_hooks: bool = False
     python_fallback_dirs: str = "/usr/bin:/usr/local/bin"
     # Variables that were set in the environment (names), e.g. to tell "unset" from "set to default".

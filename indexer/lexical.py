@@ -81,7 +81,8 @@ class BM25Index:
     def to_arrays(self) -> dict[str, np.ndarray]:
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         return {
-            "terms": np.asarray(terms, dtype=object),
+            # Unicode, not object, so the file loads without pickle (no code runs on load).
+            "terms": np.asarray(terms, dtype=np.str_),
             "data": self.weights.data,
             "indices": self.weights.indices,
             "indptr": self.weights.indptr,

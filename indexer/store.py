@@ -1,9 +1,11 @@
 """The persisted index under ``var/index/``: files, manifest and the mismatch checks.
 
 An index is only meaningful with the catalogue and the model it was built from. The manifest
-records both (the catalogue checksum, the model's weights sha256) and the format version;
-:func:`load_index` refuses an index whose manifest disagrees with what is there now and says
-which command fixes it, instead of answering with stale guides or incomparable vectors.
+records both (the catalogue checksum, the model's weights sha256), the format version and the
+sha256 of every file; :func:`load_index` refuses an index whose manifest disagrees with what is
+there now, or whose files are not the ones written (a half-copied or edited index), and says
+which command fixes it, instead of answering with stale guides or incomparable vectors. Arrays
+load without pickle, so a planted file cannot run code.
 
 Files::
 
@@ -18,6 +20,7 @@ Files::
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,7 +33,8 @@ from indexer.errors import IndexMismatchError, IndexMissingError
 from indexer.lexical import BM25Index
 from indexer.regions import Place
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+DATA_FILES = ("matters.json", "guides.json", "places.json", "lexical.npz", "dense.npz")
 MANIFEST = "manifest.json"
 DICTIONARY_DIR = "jieba"
 DICTIONARY_FILE = "daofu.dict"
@@ -48,6 +52,7 @@ class IndexManifest:
     dictionary_words: int
     resources_sha256: str = ""
     versions: dict[str, str] = field(default_factory=dict)
+    files_sha256: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, index_dir: Path) -> IndexManifest:
@@ -103,6 +108,7 @@ def save_index(index_dir: Path, data: IndexData) -> None:
         question_vectors=data.questions.vectors,
         question_owners=data.questions.owners,
     )
+    data.manifest.files_sha256 = {name: _sha256(index_dir / name) for name in DATA_FILES}
     _write_json(manifest_path, asdict(data.manifest))
 
 
@@ -126,17 +132,32 @@ def load_index(index_dir: Path, catalog_checksum: str | None, model_weights_sha2
             f"({manifest.catalog_checksum[:12]}…, now {catalog_checksum[:12]}…); "
             "run `daofu index build` after importing a catalogue"
         )
+    for name in DATA_FILES:
+        path = index_dir / name
+        if not path.exists() or _sha256(path) != manifest.files_sha256.get(name):
+            raise IndexMismatchError(
+                f"{path} is missing or is not the file the index was built with; "
+                "rebuild with `daofu index build --full`"
+            )
     matters = [MatterInfo(**m) for m in _read_json(index_dir / "matters.json")]
     columns = _read_json(index_dir / "guides.json")
     names = list(GuideEntry.__dataclass_fields__)
     guides = [GuideEntry(*row) for row in zip(*(columns[name] for name in names), strict=True)]
     places = [Place(**p) for p in _read_json(index_dir / "places.json")]
-    with np.load(index_dir / "lexical.npz", allow_pickle=True) as arrays:
+    with np.load(index_dir / "lexical.npz", allow_pickle=False) as arrays:
         lexical = BM25Index.from_arrays(dict(arrays))
-    with np.load(index_dir / "dense.npz") as arrays:
+    with np.load(index_dir / "dense.npz", allow_pickle=False) as arrays:
         passages = DenseIndex(arrays["passage_vectors"], arrays["passage_owners"], len(matters))
         questions = DenseIndex(arrays["question_vectors"], arrays["question_owners"], len(matters))
     return IndexData(manifest, matters, guides, places, lexical, passages, questions)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _write_json(path: Path, value: object) -> None:

@@ -2,7 +2,9 @@
 
 The default is ``var/knowledge.db`` (``daofu.config.Settings.database_url``); ``DAOFU_DATABASE_URL``
 points it elsewhere, e.g. ``postgresql+psycopg://user@host/daofu``. SQLite gets foreign-key
-enforcement switched on so it refuses the same things PostgreSQL refuses.
+enforcement switched on so it refuses the same things PostgreSQL refuses, and runs in WAL mode
+with a busy timeout: readers never block the writer, and a writer that meets another waits up to
+:data:`SQLITE_BUSY_SECONDS` instead of failing with "database is locked".
 """
 
 from __future__ import annotations
@@ -28,9 +30,16 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+SQLITE_BUSY_SECONDS = 15
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -50,13 +59,18 @@ def create_engine_for(url: str, *, create_directory: bool = True) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # JSON columns keep Chinese readable (and a third the size) instead of \u escapes.
-        engine = create_engine(parsed, json_serializer=_json_dumps)
+        options: dict[str, Any] = {"json_serializer": _json_dumps}
+        if parsed.get_backend_name() == "sqlite":
+            options["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
+        else:
+            options["pool_pre_ping"] = True  # a restarted PostgreSQL is reconnected, not an error per request
+        engine = create_engine(parsed, **options)
     except NoSuchModuleError:
         raise CatalogError(f"no database driver for {parsed.drivername!r} in DAOFU_DATABASE_URL") from None
     except ModuleNotFoundError as exc:
         raise CatalogError(f"the driver for {parsed.drivername!r} is not installed ({exc.name})") from None
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _configure_sqlite)
     return engine
 
 

@@ -1,6 +1,6 @@
 """Agent tokens from ``DAOFU_AGENT_TOKENS`` (``"agent_id:token,agent_id2:token2"``).
 
-When the variable is unset, the local agent token that ``daofu run`` made under ``var/``
+When the variable is unset, the local agent token that ``daofu run`` made under ``var/secrets/``
 (:mod:`daofu.local_agent`) is used, so the console works on the embedded default. No tokens at all
 means no console: its API answers 503 saying so, and the rest of the service runs. A
 malformed value stops the service at start with a one-line error naming the variable
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from daofu.config import Settings, SettingsError
 from daofu.errors import DaofuError
-from daofu.local_agent import read_local_token
+from daofu.local_agent import SecretFileError, read_local_token
 
 AGENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MIN_TOKEN_CHARS = 12
@@ -78,7 +78,10 @@ def load_agent_directory(settings: Settings) -> AgentDirectory:
     """The agents of ``settings.agent_tokens``; :class:`SettingsError` when the value is malformed."""
     raw = settings.agent_tokens
     if not raw.strip():
-        local = read_local_token(settings)
+        try:
+            local = read_local_token(settings)
+        except SecretFileError as exc:
+            return AgentDirectory(problem=f"the local agent token cannot be used: {exc}")
         if local is not None:
             return AgentDirectory(tokens={local.token: local.agent_id})
         return AgentDirectory(

@@ -9,6 +9,7 @@ Modules:
 * :mod:`~channels.wechat.rendering` — bot messages → one WeChat text or news message;
 * :mod:`~channels.wechat.options` — numbered choices and replies such as "1";
 * :mod:`~channels.wechat.dedupe` — one dialogue turn per message across WeChat's retries;
+* :mod:`~channels.wechat.replay` — the timestamp window and the nonce cache against replays;
 * :mod:`~channels.wechat.customer_service` — pushing late answers (access token cache, send);
 * :mod:`~channels.wechat.channel` — the behaviour, tying the above together;
 * :mod:`~channels.wechat.routes` — the Sanic blueprint.
@@ -28,6 +29,7 @@ from channels.wechat.crypto import MessageCrypto
 from channels.wechat.customer_service import CustomerServiceClient
 from channels.wechat.dedupe import MemoryTurnStore, RedisTurnStore, TurnStore
 from channels.wechat.options import MemoryOptionStore, OptionStore, RedisOptionStore
+from channels.wechat.replay import MemoryNonceCache, NonceCache, RedisNonceCache
 from channels.wechat.routes import WeChatRuntime, wechat_blueprint
 from daofu.messages import BotMessage
 from daofu.services import Services
@@ -37,13 +39,21 @@ log = logging.getLogger(__name__)
 __all__ = ["install"]
 
 
-def _stores(settings: WeChatSettings) -> tuple[TurnStore, OptionStore, Any]:
+def _stores(settings: WeChatSettings) -> tuple[TurnStore, OptionStore, NonceCache, Any]:
+    # Nonces are remembered a little longer than the timestamp window on either side.
+    nonce_ttl = 2 * settings.max_clock_skew + 60
     if not settings.redis_url:
-        return MemoryTurnStore(settings.dedupe_ttl), MemoryOptionStore(settings.options_ttl), None
+        return (
+            MemoryTurnStore(settings.dedupe_ttl), MemoryOptionStore(settings.options_ttl),
+            MemoryNonceCache(nonce_ttl), None,
+        )  # fmt: skip
     import redis.asyncio
 
     client = redis.asyncio.from_url(settings.redis_url, decode_responses=True)
-    return RedisTurnStore(client, settings.dedupe_ttl), RedisOptionStore(client, settings.options_ttl), client
+    return (
+        RedisTurnStore(client, settings.dedupe_ttl), RedisOptionStore(client, settings.options_ttl),
+        RedisNonceCache(client, nonce_ttl), client,
+    )  # fmt: skip
 
 
 def install(app: Sanic, services: Services) -> None:
@@ -64,7 +74,7 @@ def install(app: Sanic, services: Services) -> None:
 
     @app.before_server_start
     async def start_wechat(app: Sanic) -> None:
-        turns, options, client = _stores(account)
+        turns, options, runtime.nonces, client = _stores(account)
         if client is not None:
             redis_client.append(client)
         push = None

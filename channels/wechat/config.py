@@ -23,6 +23,9 @@ DEFAULT_REPLY_DEADLINE = 4.5
 DEFAULT_DEDUPE_TTL = 300.0
 # How long a numbered option list stays valid for a reply such as "1".
 DEFAULT_OPTIONS_TTL = 1800.0
+# How far a request's timestamp may be from now. Shorter than the de-duplication TTL, so that any
+# request inside the window is still known to the de-duplication store (see channels/wechat/replay.py).
+DEFAULT_MAX_CLOCK_SKEW = 240.0
 CREDENTIALS = ("DAOFU_WECHAT_TOKEN", "DAOFU_WECHAT_APPID", "DAOFU_WECHAT_AES_KEY", "DAOFU_WECHAT_SECRET")
 
 
@@ -43,6 +46,10 @@ class WeChatSettings:
     redis_url: str = ""
     dedupe_ttl: float = DEFAULT_DEDUPE_TTL
     options_ttl: float = DEFAULT_OPTIONS_TTL
+    max_clock_skew: float = DEFAULT_MAX_CLOCK_SKEW
+    # With an AES key set, plaintext messages are refused (a request could otherwise drop
+    # ``encrypt_type`` and downgrade itself); only a migration would allow both.
+    allow_plaintext: bool = False
     # Only for the test suite: lets a request lower its own reply deadline through a header, so the
     # slow path (answer pushed through the customer-service API) can be driven with the real dialogue.
     test_hooks: bool = False
@@ -63,6 +70,12 @@ class WeChatSettings:
             )
         if self.dedupe_ttl <= 0 or self.options_ttl <= 0:
             raise WeChatConfigError("DAOFU_WECHAT_DEDUPE_TTL", "the TTLs must be positive seconds")
+        if not 0 < self.max_clock_skew < self.dedupe_ttl:
+            raise WeChatConfigError(
+                "DAOFU_WECHAT_MAX_CLOCK_SKEW",
+                f"{self.max_clock_skew:g} s must be shorter than DAOFU_WECHAT_DEDUPE_TTL ({self.dedupe_ttl:g} s), "
+                "so that every request inside the window is still known to the de-duplication store",
+            )
 
     @property
     def safe_mode_available(self) -> bool:
@@ -108,5 +121,7 @@ def wechat_settings(settings: Settings) -> WeChatSettings | None:
         redis_url=settings.wechat_redis_url,
         dedupe_ttl=settings.wechat_dedupe_ttl,
         options_ttl=settings.wechat_options_ttl,
+        max_clock_skew=settings.wechat_max_clock_skew,
+        allow_plaintext=settings.wechat_allow_plaintext,
         test_hooks=settings.wechat_test_hooks,
     )

@@ -64,10 +64,14 @@ def sign(*parts: str) -> str:
 
 def verify_signature(token: str, signature: str, timestamp: str, nonce: str, encrypt: str | None = None) -> None:
     """Raise :class:`InvalidSignature` unless ``signature`` signs the given values with ``token``."""
+    if not signature or not signature.isascii() or len(signature) > 64:
+        raise InvalidSignature("the request's signature is not a SHA-1 hex digest")
+    if not all(part.isascii() for part in (timestamp, nonce)) or len(timestamp) + len(nonce) > 128:
+        raise InvalidSignature("the request's timestamp and nonce must be short ASCII strings")
     parts = [token, timestamp, nonce] if encrypt is None else [token, timestamp, nonce, encrypt]
     expected = sign(*parts)
     # Constant-time comparison: the signature is a shared-secret MAC.
-    if not signature or not hmac.compare_digest(expected, signature.lower()):
+    if not hmac.compare_digest(expected.encode("ascii"), signature.lower().encode("ascii")):
         raise InvalidSignature("the request's signature does not match the configured token")
 
 

@@ -1,6 +1,7 @@
 """What each kind of WeChat message means for the dialogue.
 
 * a text message is the user's words (or a numbered choice, resolved later in the turn);
+* a voice message with WeChat's speech recognition (``Recognition``) is the recognised words;
 * ``subscribe`` (following the account, also through a QR code) greets: ``/greet``;
 * a menu ``CLICK`` sends the payload of its key from :data:`MENU_PAYLOADS`;
 * ``unsubscribe`` and the other events (``VIEW``, ``SCAN``, ``LOCATION``, template receipts …)
@@ -29,7 +30,9 @@ MENU_PAYLOADS: dict[str, str] = {
 # Longest user text passed to the dialogue (WeChat itself allows about 2048 bytes).
 MAX_TEXT_CHARS = 2000
 
-ONLY_TEXT = TextOut("抱歉，目前只能看懂文字消息。请用文字告诉我您想办什么事，例如“身份证快到期了怎么换”。")
+ONLY_TEXT = TextOut(
+    "抱歉，目前只能看懂文字消息（语音需能转成文字）。请用文字告诉我您想办什么事，例如“身份证快到期了怎么换”。"
+)
 EMPTY_TEXT = TextOut("请用文字告诉我您想办什么事，例如“开小吃店要办什么证”。")
 UNKNOWN_MENU = TextOut("抱歉，这个菜单项暂时不可用。您可以直接用文字告诉我您想办什么事。")
 DIALOGUE_DOWN = TextOut("抱歉，系统暂时繁忙，请稍后再发一次消息。")
@@ -58,6 +61,8 @@ def interpret(message: IncomingMessage) -> DialogueInput | DirectReply:
         if not text:
             return DirectReply(EMPTY_TEXT, "empty text")
         return DialogueInput(text[:MAX_TEXT_CHARS], typed=True)
+    if message.msg_type == "voice" and message.recognition.strip():
+        return DialogueInput(message.recognition.strip()[:MAX_TEXT_CHARS], typed=True)
     if not message.is_event:
         return DirectReply(ONLY_TEXT, f"unsupported message type {message.msg_type}")
     event = message.event.lower()

@@ -1,10 +1,11 @@
 """WeChat's XML messages: read incoming ones safely, write passive replies correctly.
 
 Incoming XML comes from the internet before anything else is trusted, so it is parsed
-conservatively: a size limit, no DOCTYPE or entity declarations (the classic entity-expansion and
-external-entity attacks need them), and only the flat ``<xml><Field>…</Field></xml>`` shape WeChat
-sends. Every problem is a :class:`MessageFormatError` with a message that says what is wrong, which
-the route returns as a 400.
+conservatively: a size limit, UTF-8 only (WeChat sends nothing else; another encoding could hide a
+declaration from a byte-level check), no DTD of any kind — DOCTYPE, ENTITY, external references —
+refused by defusedxml's parser after the bytes are decoded, so no encoding trick gets one past it,
+and only the flat ``<xml><Field>…</Field></xml>`` shape WeChat sends. Every problem is a
+:class:`MessageFormatError` with a message that says what is wrong, which the route returns as a 400.
 
 Replies put text in CDATA sections. A CDATA section cannot contain ``]]>``, so that sequence is
 split across two sections; characters XML 1.0 forbids altogether (most control characters) are
@@ -18,10 +19,15 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
+
 from daofu.errors import DaofuError
 
 MAX_BODY_BYTES = 256 * 1024
-_FORBIDDEN_DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+MAX_FIELDS = 64
+_DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DECLARED_ENCODING = re.compile(r"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 # Characters that are not allowed anywhere in an XML 1.0 document.
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -36,15 +42,27 @@ def parse_fields(body: bytes) -> dict[str, str]:
         raise MessageFormatError("the request body is empty; WeChat sends the message as XML")
     if len(body) > MAX_BODY_BYTES:
         raise MessageFormatError(f"the request body is larger than {MAX_BODY_BYTES // 1024} KB")
-    if _FORBIDDEN_DECLARATIONS.search(body):
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MessageFormatError("the request body is not UTF-8 text; WeChat sends UTF-8 XML") from None
+    declared = _DECLARED_ENCODING.match(text)
+    if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise MessageFormatError(f"the XML declares encoding {declared.group(1)!r}; only UTF-8 is accepted")
+    if _DECLARATION.search(text):
         raise MessageFormatError("DOCTYPE and ENTITY declarations are not accepted")
     try:
-        root = ET.fromstring(body)
+        # The text is re-encoded as UTF-8, so the parser sees exactly what was checked above.
+        root = defused_fromstring(text.encode("utf-8"), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise MessageFormatError("DOCTYPE, ENTITY and external references are not accepted") from None
     except ET.ParseError as exc:
         raise MessageFormatError(f"the request body is not well-formed XML ({exc})") from None
     if root.tag != "xml":
-        raise MessageFormatError(f"the root element must be <xml>, not <{root.tag}>")
-    return {child.tag: (child.text or "").strip() for child in root}
+        raise MessageFormatError(f"the root element must be <xml>, not <{str(root.tag)[:40]}>")
+    if len(root) > MAX_FIELDS:
+        raise MessageFormatError(f"the message has more than {MAX_FIELDS} fields")
+    return {child.tag: (child.text or "").strip() for child in root if isinstance(child.tag, str)}
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,7 @@ class IncomingMessage:
     content: str = ""
     event: str = ""  # subscribe, unsubscribe, CLICK, VIEW, … (for msg_type "event")
     event_key: str = ""
+    recognition: str = ""  # a voice message's speech recognised by WeChat (when the account enables it)
     fields: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -67,10 +86,15 @@ class IncomingMessage:
 
     @property
     def dedupe_key(self) -> str:
-        """What identifies one delivery across WeChat's retries: MsgId, or sender + time for events."""
+        """What identifies one message across WeChat's retries, and nothing else.
+
+        MsgIds are unique per account, not across users, so the key holds the account and the
+        openid too; events have no MsgId and are told apart by time, event and its key.
+        """
+        who = f"{self.to_user}:{self.from_user}"
         if not self.is_event:
-            return f"msg:{self.msg_id}"
-        return f"event:{self.from_user}:{self.create_time}:{self.event}"
+            return f"msg:{who}:{self.msg_id}"
+        return f"event:{who}:{self.create_time}:{self.event}:{self.event_key}"
 
 
 REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
@@ -91,6 +115,11 @@ def parse_message(fields: dict[str, str]) -> IncomingMessage:
         raise MessageFormatError("the message lacks MsgId")
     if msg_type == "text" and "Content" not in fields:
         raise MessageFormatError("a text message lacks Content")
+    too_long = [
+        name for name in ("ToUserName", "FromUserName", "MsgId", "Event", "EventKey") if len(fields.get(name, "")) > 128
+    ]
+    if too_long:
+        raise MessageFormatError(f"{', '.join(too_long)} is longer than 128 characters")
     return IncomingMessage(
         to_user=fields["ToUserName"],
         from_user=fields["FromUserName"],
@@ -100,6 +129,7 @@ def parse_message(fields: dict[str, str]) -> IncomingMessage:
         content=fields.get("Content", ""),
         event=fields.get("Event", ""),
         event_key=fields.get("EventKey", ""),
+        recognition=fields.get("Recognition", ""),
         fields=fields,
     )
 

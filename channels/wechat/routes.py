@@ -3,9 +3,12 @@
 * ``GET`` is WeChat's URL check: echo ``echostr`` when ``signature`` signs ``timestamp`` and ``nonce``.
 * ``POST`` is a user message, plain or encrypted (``encrypt_type=aes`` with ``msg_signature``).
 
-The signature is checked before the body is even parsed: a forged request gets 403 and never
-reaches the dialogue. Malformed bodies get 400 with a one-line reason; nothing answers with a
-traceback. The reply is sent within the deadline or replaced by "success" (see
+The signature and the timestamp window are checked before the body is even parsed: a forged or
+stale request gets 403 and never reaches the dialogue; a nonce reused with another body is refused
+too (:mod:`channels.wechat.replay`). With an AES key configured, a request without
+``encrypt_type=aes`` is refused rather than read as plaintext. Malformed bodies get 400 with a
+one-line reason; nothing answers with a traceback, and nothing of the signed query string is
+logged. The reply is sent within the deadline or replaced by "success" (see
 :mod:`channels.wechat.channel`).
 """
 
@@ -36,6 +39,7 @@ from channels.wechat.messages import (
     parse_message,
     reply_xml,
 )
+from channels.wechat.replay import NonceCache, ReplayRefused, body_digest, check_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,7 @@ class WeChatRuntime:
     problem: str = ""
     crypto: MessageCrypto | None = None
     channel: WeChatChannel | None = None
+    nonces: NonceCache | None = None
 
 
 def _plain(text: str, status: int = 200) -> HTTPResponse:
@@ -72,6 +77,21 @@ def _signature_params(request: Request) -> tuple[str, str, str]:
     )
 
 
+def _refusal(request: Request, settings: WeChatSettings, what: str) -> HTTPResponse | None:
+    """403 unless the query string is signed with our token and its timestamp is fresh."""
+    signature, timestamp, nonce = _signature_params(request)
+    try:
+        verify_signature(settings.token, signature, timestamp, nonce)
+        check_timestamp(timestamp, settings.max_clock_skew)
+    except InvalidSignature:
+        log.warning("wechat %s with an invalid signature from %s", what, request.remote_addr or request.ip)
+        return _plain("invalid signature", status=403)
+    except ReplayRefused as exc:
+        log.warning("wechat %s refused: %s", what, exc)
+        return _plain(f"stale request: {exc}", status=403)
+    return None
+
+
 def _deadline(request: Request, settings: WeChatSettings) -> float:
     if settings.test_hooks:
         raw = request.headers.get(TEST_DEADLINE_HEADER, "")
@@ -91,13 +111,13 @@ def wechat_blueprint(runtime: WeChatRuntime) -> Blueprint:
         if unavailable is not None:
             return unavailable
         assert runtime.settings is not None
-        signature, timestamp, nonce = _signature_params(request)
-        try:
-            verify_signature(runtime.settings.token, signature, timestamp, nonce)
-        except InvalidSignature:
-            log.warning("wechat URL check with an invalid signature from %s", request.remote_addr or request.ip)
-            return _plain("invalid signature", status=403)
-        return _plain(request.args.get("echostr", ""))
+        refused = _refusal(request, runtime.settings, "URL check")
+        if refused is not None:
+            return refused
+        echo = request.args.get("echostr", "")
+        if len(echo) > 128 or not echo.isascii():
+            return _plain("echostr must be a short ASCII string", status=400)
+        return _plain(echo)
 
     @blueprint.post("/wechat")
     async def receive(request: Request) -> HTTPResponse:
@@ -107,16 +127,17 @@ def wechat_blueprint(runtime: WeChatRuntime) -> Blueprint:
             return unavailable
         settings, channel = runtime.settings, runtime.channel
         assert settings is not None and channel is not None
-        signature, timestamp, nonce = _signature_params(request)
-        try:
-            verify_signature(settings.token, signature, timestamp, nonce)
-        except InvalidSignature:
-            log.warning("wechat message with an invalid signature from %s", request.remote_addr or request.ip)
-            return _plain("invalid signature", status=403)
+        refused = _refusal(request, settings, "message")
+        if refused is not None:
+            return refused
+        _signature, timestamp, nonce = _signature_params(request)
         if len(request.body) > MAX_BODY_BYTES:
             return _plain(f"the message is larger than {MAX_BODY_BYTES // 1024} KB", status=413)
 
         encrypted = request.args.get("encrypt_type", "raw").lower() == "aes"
+        if not encrypted and runtime.crypto is not None and not settings.allow_plaintext:
+            log.warning("wechat plaintext message refused: safe mode is configured")
+            return _plain("plaintext messages are refused: this account uses safe mode (encrypt_type=aes)", 403)
         try:
             fields = parse_fields(request.body)
             if encrypted:
@@ -139,6 +160,15 @@ def wechat_blueprint(runtime: WeChatRuntime) -> Blueprint:
         except (DecryptError, MessageFormatError) as exc:
             log.warning("wechat message rejected: %s", exc)
             return _plain(f"bad WeChat message: {exc}", status=400)
+        if runtime.nonces is not None:
+            try:
+                await runtime.nonces.claim(timestamp, nonce, body_digest(request.body))
+            except ReplayRefused as exc:
+                log.warning("wechat message refused: %s", exc)
+                return _plain(f"replayed request: {exc}", status=403)
+            except RedisError as exc:
+                log.error("wechat message not answered: Redis is unavailable (%s)", exc)
+                return _plain("the WeChat channel's shared store (Redis) is unavailable", status=503)
 
         wait = _deadline(request, settings) - (time.monotonic() - started)
         try:

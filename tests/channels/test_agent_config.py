@@ -8,7 +8,7 @@ import pytest
 
 from channels.agent.config import AgentConfigError, load_agent_directory, parse_tokens
 from daofu.config import Settings, SettingsError
-from daofu.local_agent import ensure_local_agent_token, login_hint
+from daofu.local_agent import SecretFileError, ensure_local_agent_token, login_hint
 
 
 def test_tokens_map_to_their_agents():
@@ -50,20 +50,21 @@ def test_the_first_run_makes_a_local_token_only_its_owner_can_read(tmp_path):
     assert str(login.path) in login_hint(login)
 
 
-def test_a_local_token_others_can_read_is_not_used_and_is_replaced(tmp_path):
+def test_a_local_token_others_can_read_is_refused_saying_how_to_fix_it(tmp_path):
     settings = Settings.from_env({"DAOFU_VAR_DIR": str(tmp_path)})
-    leaked = tmp_path / "agent-token"
+    (tmp_path / "secrets").mkdir()
+    leaked = tmp_path / "secrets" / "agent-token"
     leaked.write_text("leaked-token-everyone-can-read\n")
     leaked.chmod(0o644)
-    assert not load_agent_directory(settings).configured
-    login = ensure_local_agent_token(settings)
-    assert login is not None and login.token != "leaked-token-everyone-can-read"
-    assert stat.S_IMODE(leaked.stat().st_mode) == 0o600
+    directory = load_agent_directory(settings)
+    assert not directory.configured and "chmod 600" in directory.problem
+    with pytest.raises(SecretFileError, match="readable by others"):
+        ensure_local_agent_token(settings)
 
 
 def test_production_tokens_make_no_local_token(tmp_path):
     settings = Settings.from_env({"DAOFU_VAR_DIR": str(tmp_path), "DAOFU_AGENT_TOKENS": "a1:token-one-123"})
-    assert ensure_local_agent_token(settings) is None and not (tmp_path / "agent-token").exists()
+    assert ensure_local_agent_token(settings) is None and not (tmp_path / "secrets" / "agent-token").exists()
     assert login_hint(None).endswith("DAOFU_AGENT_TOKENS")
 
 

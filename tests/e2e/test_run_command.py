@@ -48,7 +48,7 @@ def test_run_reaches_ready_and_ctrl_c_stops_both_servers(tmp_path):
         banner = "".join(output)
         assert f"http://127.0.0.1:{service_port}/" in banner and "/agent" in banner
         # The console works on the first run: a local token, readable only by its owner, named in the banner.
-        token_file = runtime / "agent-token"
+        token_file = runtime / "secrets" / "agent-token"
         assert f"log in as local-agent with the token in {token_file}" in banner
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
         token = token_file.read_text().strip()
