@@ -9,7 +9,8 @@ Routes (each channel adds its own in its module):
 
 * ``GET /health`` — liveness, and whether the dialogue server answers;
 * ``POST /webhook`` — Rasa's custom actions (:mod:`channels.action_endpoint`);
-* ``POST /api/chat`` — the plain text channel: ``{"sender", "message"}`` in, the bot's messages out.
+* ``POST /api/chat`` — the plain text channel: ``{"sender", "message"}`` (or ``"payload"`` for a
+  button) in, the bot's messages out; typed text is never read as a payload.
 
 The app runs in a single process (``single_process=True``): the search index and the embedding
 model are loaded once, and no worker is forked after the model has started threads.
@@ -20,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import re
 
 from sanic import Request, Sanic
 from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 
 from channels.action_endpoint import action_blueprint, create_executor
-from channels.dialogue import DialogueClient, DialogueUnavailable
+from channels.dialogue import DialogueClient, DialogueUnavailable, typed
 from channels.http import error_response, json_response
 from daofu.config import Settings, load_settings
 from daofu.errors import DaofuError
@@ -37,6 +39,7 @@ from daofu.services import Services
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+API_SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None, name: str = "daofu") -> Sanic:
@@ -77,15 +80,26 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             body = None
         if not isinstance(body, dict):
             return error_response('send JSON like {"sender": "u1", "message": "你好"}', 400)
-        sender, message = body.get("sender"), body.get("message")
-        if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
-            return error_response("sender must be a non-empty string of at most 128 characters", 400)
-        if not isinstance(message, str):
-            return error_response("message must be a string", 400)
-        if len(message) > MAX_MESSAGE_CHARS:
+        sender, message, payload = body.get("sender"), body.get("message"), body.get("payload")
+        if not isinstance(sender, str) or not API_SENDER.fullmatch(sender):
+            return error_response(
+                "sender must be 1 to 100 letters, digits, '-', '_', '.' or ':' (your own id for the conversation)", 400
+            )
+        if payload is not None:
+            # A button of an earlier answer, sent as offered ("/choose_option{…}").
+            if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > MAX_MESSAGE_CHARS:
+                return error_response("payload must be a button's payload as the answer offered it", 400)
+            text = payload
+        elif not isinstance(message, str):
+            return error_response("message must be a string (or send a button's payload as payload)", 400)
+        elif len(message) > MAX_MESSAGE_CHARS:
             return error_response(f"message is longer than {MAX_MESSAGE_CHARS} characters", 413)
+        else:
+            text = typed(message)
         try:
-            messages = await request.app.ctx.dialogue.send(sender, message, metadata={"channel": "api"})
+            # Senders are namespaced by channel: the plain API can never write into a widget (web-…)
+            # or WeChat (wx-…) conversation.
+            messages = await request.app.ctx.dialogue.send(f"api-{sender}", text, metadata={"channel": "api"})
         except DialogueUnavailable as exc:
             log.warning("chat turn failed: %s", exc)
             return error_response(str(exc), 503)

@@ -13,10 +13,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from channels.dialogue import DialogueUnavailable
+from channels.dialogue import DialogueUnavailable, typed
 from channels.wechat.customer_service import CustomerServiceClient, CustomerServiceError
 from channels.wechat.dedupe import TurnStore
-from channels.wechat.events import DIALOGUE_DOWN, DialogueInput, interpret
+from channels.wechat.events import DIALOGUE_DOWN, EMPTY_TEXT, DialogueInput, interpret
 from channels.wechat.messages import IncomingMessage, Outgoing
 from channels.wechat.options import OptionStore, choose
 from channels.wechat.rendering import render
@@ -79,6 +79,10 @@ class WeChatChannel:
             if option is not None:
                 log.info("wechat %s: numbered reply mapped to an option payload", tag)
                 text = option.payload
+            else:
+                text = typed(text)
+                if not text:
+                    return EMPTY_TEXT
         try:
             messages = await self._send(sender_id(openid), text, dict(METADATA))
         except DialogueUnavailable as exc:

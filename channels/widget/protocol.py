@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from channels.dialogue import typed
 from daofu.errors import DaofuError
 
 MAX_MESSAGE_CHARS = 2000
@@ -72,7 +73,7 @@ def parse_frame(raw: str | bytes | None) -> UserTurn | Ping:
         raise FrameError(f"消息太长，请控制在 {MAX_MESSAGE_CHARS} 字以内")
     try:
         frame = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
         raise FrameError("消息格式不正确") from None
     if not isinstance(frame, dict):
         raise FrameError("消息格式不正确")
@@ -91,7 +92,10 @@ def parse_frame(raw: str | bytes | None) -> UserTurn | Ping:
         raise FrameError("请输入要咨询的内容")
     if len(content) > MAX_MESSAGE_CHARS or len(text or "") > MAX_MESSAGE_CHARS:
         raise FrameError(f"消息太长，请控制在 {MAX_MESSAGE_CHARS} 字以内")
-    return UserTurn(text=content.strip() if payload is None else content, elder_mode=frame.get("elder_mode") is True)
+    text = typed(content).strip() if payload is None else content
+    if not text:
+        raise FrameError("请输入要咨询的内容")
+    return UserTurn(text=text, elder_mode=frame.get("elder_mode") is True)
 
 
 def encode(frame: dict[str, Any]) -> str:
