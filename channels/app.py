@@ -11,7 +11,8 @@ Routes (each channel adds its own in its module):
 * ``POST /webhook`` — Rasa's custom actions (:mod:`channels.action_endpoint`);
 * ``POST /api/chat`` — the plain text channel: ``{"sender", "message", "payload"?}`` in, the bot's
   messages out. ``message`` is typed text (never read as a payload); ``payload`` is a button's, used
-  only when the service offered that button to this sender.
+  only when the service offered that button to this conversation. Senders are namespaced
+  (``api-…``), so the API never writes into a widget or WeChat conversation.
 
 Every channel's turns go through one gate (:class:`~channels.conversation.ConversationGate`): it
 keeps forged payloads out, answers the service's own follow-ups, and keeps the assistant silent
@@ -28,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import re
 
 from sanic import Request, Sanic
 from sanic.exceptions import BadRequest
@@ -48,6 +50,7 @@ from daofu.services import Services
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+API_SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None, name: str = "daofu") -> Sanic:
@@ -93,17 +96,26 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             body = None
         if not isinstance(body, dict):
             return error_response('send JSON like {"sender": "u1", "message": "你好"}', 400)
-        sender, message, button = body.get("sender"), body.get("message"), body.get("payload")
-        if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
-            return error_response("sender must be a non-empty string of at most 128 characters", 400)
-        if not isinstance(message, str):
+        sender, message, payload = body.get("sender"), body.get("message"), body.get("payload")
+        if not isinstance(sender, str) or not API_SENDER.fullmatch(sender):
+            return error_response(
+                "sender must be 1 to 100 letters, digits, '-', '_', '.' or ':' (your own id for the conversation)", 400
+            )
+        if payload is not None and (
+            not isinstance(payload, str) or not payload.startswith("/") or len(payload) > MAX_MESSAGE_CHARS
+        ):
+            return error_response("payload must be a button's payload as the answer offered it", 400)
+        if payload is None and not isinstance(message, str):
+            return error_response("message must be a string (or send a button's payload as payload)", 400)
+        if message is not None and not isinstance(message, str):
             return error_response("message must be a string (the typed text, or the chosen button's title)", 400)
-        if button is not None and (not isinstance(button, str) or not button.strip()):
-            return error_response("payload must be the payload of a button the service offered", 400)
-        if len(message) > MAX_MESSAGE_CHARS or len(button or "") > MAX_MESSAGE_CHARS:
+        if len(message or "") > MAX_MESSAGE_CHARS:
             return error_response(f"message is longer than {MAX_MESSAGE_CHARS} characters", 413)
         try:
-            messages = await request.app.ctx.gate.turn(sender, Incoming(message, button), {"channel": "api"})
+            # Senders are namespaced by channel: the plain API can never write into a widget (web-…)
+            # or WeChat (wx-…) conversation. The gate uses the payload only if it offered that button.
+            incoming = Incoming(message or "", payload)
+            messages = await request.app.ctx.gate.turn(f"api-{sender}", incoming, {"channel": "api"})
         except DialogueUnavailable as exc:
             log.warning("chat turn failed: %s", exc)
             return error_response(str(exc), 503)

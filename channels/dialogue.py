@@ -26,9 +26,20 @@ from urllib.parse import quote
 import httpx
 
 from daofu.errors import DaofuError
+from daofu.masking import clean_text
 from daofu.messages import BotMessage, Custom, Text, read_turn, to_wire
 
 log = logging.getLogger(__name__)
+
+
+def typed(text: str) -> str:
+    """What a person typed, made safe to send as text: never a Rasa payload.
+
+    Rasa reads a message that starts with ``/`` as ``/intent{entities}`` and skips the NLU, so a
+    typed "/rate_service{…}" would forge a rating and "/human_handoff" a hand-off. Only buttons the
+    service itself rendered send payloads; typed text loses its leading slashes and is read as words.
+    """
+    return text.lstrip().lstrip("/")
 
 
 class DialogueUnavailable(DaofuError):
@@ -42,6 +53,7 @@ RELAYED_INTENT = "relayed_to_service"
 
 def user_event(text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
     """A tracker ``user`` event for a message the service handled itself (never classified)."""
+    text = clean_text(text)
     parse_data = {"intent": {"name": RELAYED_INTENT, "confidence": 1.0}, "entities": [], "text": text}
     return {"event": "user", "text": text, "parse_data": parse_data, "metadata": metadata or {}}
 
@@ -70,6 +82,8 @@ class DialogueClient:
         """Every bot message of the turn, read and checked (:func:`daofu.messages.read_turn`)."""
         if not sender:
             raise ValueError("sender must be a non-empty conversation id")
+        # Lone surrogates cannot be sent as UTF-8 JSON at all; control characters mean nothing here.
+        text = clean_text(text)
         params = {"token": self.token} if self.token else None
         payload = {"sender": sender, "message": text, "metadata": metadata or {}}
         try:

@@ -15,7 +15,8 @@ summaries, transcripts shown to agents, the monthly report, the knowledge-gap li
 * any other run of 12 or more digits (bank cards, account numbers) → first 4 and last 4 kept.
 
 Full-width digits (``１３８…``) are read as digits. Over-masking (a long number that was not
-personal) is preferred to leaking one.
+personal) is preferred to leaking one. Text is cleaned first (:func:`clean_text`): what is stored
+never holds a lone surrogate or a control character that a database or a terminal would choke on.
 
 Example::
 
@@ -27,6 +28,8 @@ from __future__ import annotations
 
 import re
 
+# Lone surrogates (not text at all) and C0 controls except tab and newline.
+_UNSAFE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 _SEP = r"[ \t.\-]?"
 _ID18 = re.compile(rf"(?<!\d)(\d{{4}})\d{{2}}{_SEP}\d{{8}}{_SEP}(\d{{3}}[\dXx])(?![0-9A-Za-z])")
@@ -37,11 +40,16 @@ _LANDLINE = re.compile(rf"(?<!\d)(0\d{{2,3}}){_SEP}\d{{3,4}}{_SEP}(\d{{4}})(?!\d
 _LOCAL = re.compile(rf"(?<!\d)[2-9]\d{{2,3}}{_SEP}(\d{{4}})(?!\d)")
 
 
+def clean_text(text: str) -> str:
+    """``text`` without lone surrogates and control characters (tab, newline and CR kept)."""
+    return _UNSAFE.sub("", text)
+
+
 def mask_pii(text: str) -> str:
-    """``text`` with ID, phone and other long numbers masked (see the module docstring)."""
+    """``text`` cleaned, with ID, phone and other long numbers masked (see the module docstring)."""
     if not text:
         return text
-    text = text.translate(_FULL_WIDTH)
+    text = clean_text(text).translate(_FULL_WIDTH)
     text = _ID18.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), text)
     text = _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
     text = _ID15.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)

@@ -61,9 +61,10 @@ def parse_tokens(raw: str) -> dict[str, str]:
             raise AgentConfigError(
                 f"{ENV_NAME}: agent id {agent_id!r} may hold only letters, digits, '.', '_' and '-' (at most 64)"
             )
-        if len(token) < MIN_TOKEN_CHARS or any(ch.isspace() for ch in token):
+        if len(token) < MIN_TOKEN_CHARS or not token.isascii() or not token.isprintable() or " " in token:
             raise AgentConfigError(
-                f"{ENV_NAME}: the token of {agent_id} must be at least {MIN_TOKEN_CHARS} characters without spaces"
+                f"{ENV_NAME}: the token of {agent_id} must be at least {MIN_TOKEN_CHARS} printable ASCII characters "
+                "without spaces"
             )
         if agent_id in agents:
             raise AgentConfigError(f"{ENV_NAME}: agent id {agent_id} appears twice")

@@ -35,7 +35,7 @@ from channels.agent.lookup_log import LookupLog
 from channels.agent.report import ReportError, parse_month, summarise
 from channels.agent.sms import MAX_SMS_CHARS, sms_text
 from channels.agent.views import callback_json, handoff_json, search_json
-from channels.http import error_response, json_response
+from channels.http import BadArgument, error_response, int_arg, json_response
 from channels.takeover import MAX_AGENT_TEXT_CHARS, TakeoverDesk
 from daofu.errors import DaofuError
 from daofu.masking import mask_pii, valid_phone
@@ -64,6 +64,7 @@ PAGE_HEADERS = {
 OPEN_STATES = (HandoffStatus.OPEN, HandoffStatus.TAKEN)
 AGENT_STATES = (HandoffStatus.TAKEN, HandoffStatus.CLOSED)
 MAX_QUERY_CHARS = 500
+MAX_RECORD_ID = 2**62  # ids beyond what a database integer holds are not ids of anything
 STATUS_PATH = "/api/agent/status"  # tells the page whether to offer a login; needs no token
 
 
@@ -95,9 +96,13 @@ def _body(request: Request) -> dict[str, Any] | None:
 
 
 def _bearer(request: Request) -> str:
+    """The bearer token, or "" (agent tokens are printable ASCII; anything else is no token)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token.isascii() or not token.isprintable() or len(token) > 512:
+        return ""
+    return token
 
 
 def page_blueprint() -> Blueprint:
@@ -212,9 +217,10 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
             return error_response("missing parameter q (what the caller wants to do)", 400)
         if len(query) > MAX_QUERY_CHARS:
             return error_response(f"q is longer than {MAX_QUERY_CHARS} characters", 400)
-        raw_top = request.args.get("top_k", "10")
-        if not raw_top.isdigit() or not 1 <= int(raw_top) <= MAX_TOP_K:
-            return error_response(f"top_k must be a whole number from 1 to {MAX_TOP_K}", 400)
+        try:
+            top_k = int_arg(request.args, "top_k", 10, 1, MAX_TOP_K)
+        except BadArgument as exc:
+            return error_response(str(exc), 400)
         region = request.args.get("region", "").strip() or None
         try:
             searcher = await _blocking(backend.searcher)
@@ -222,7 +228,7 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
             log.error("agent API: the search index is unavailable: %s", exc)
             return error_response("the search index is unavailable; try again shortly", 503)
         try:
-            result = await _blocking(partial(searcher.search, query, region=region, top_k=int(raw_top)))
+            result = await _blocking(partial(searcher.search, query, region=region, top_k=top_k))
         except UnknownRegionError as exc:
             return error_response(str(exc), 400)
         hits = 0 if result.no_match else len(result.hits)
@@ -345,6 +351,8 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
 
     @bp.post("/handoffs/<handoff_id:int>")
     async def update_handoff(request: Request, handoff_id: int) -> HTTPResponse:
+        if not 0 < handoff_id < MAX_RECORD_ID:
+            return error_response(f"no hand-off with id {handoff_id}", 404)
         body = _body(request)
         status = body.get("status") if body else None
         if status not in AGENT_STATES:
@@ -366,6 +374,8 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
 
     @bp.get("/handoffs/<handoff_id:int>/transcript")
     async def transcript(request: Request, handoff_id: int) -> HTTPResponse:
+        if not 0 < handoff_id < MAX_RECORD_ID:
+            return error_response(f"no hand-off with id {handoff_id}", 404)
         if backend.desk is None:
             return no_desk()
         handoff = await _blocking(partial(backend.records.handoff, handoff_id))
@@ -384,6 +394,8 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
 
     @bp.post("/handoffs/<handoff_id:int>/messages")
     async def agent_message(request: Request, handoff_id: int) -> HTTPResponse:
+        if not 0 < handoff_id < MAX_RECORD_ID:
+            return error_response(f"no hand-off with id {handoff_id}", 404)
         if backend.desk is None:
             return no_desk()
         body = _body(request)
@@ -400,6 +412,8 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
 
     @bp.post("/handoffs/<handoff_id:int>/release")
     async def release(request: Request, handoff_id: int) -> HTTPResponse:
+        if not 0 < handoff_id < MAX_RECORD_ID:
+            return error_response(f"no hand-off with id {handoff_id}", 404)
         if backend.desk is None:
             return no_desk()
         handoff = await held_or_error(partial(backend.desk.release, handoff_id, request.ctx.agent_id))
@@ -414,6 +428,8 @@ def api_blueprint(backend: AgentBackend) -> Blueprint:
 
     @bp.post("/callbacks/<callback_id:int>")
     async def update_callback(request: Request, callback_id: int) -> HTTPResponse:
+        if not 0 < callback_id < MAX_RECORD_ID:
+            return error_response(f"no call-back request with id {callback_id}", 404)
         body = _body(request)
         status = body.get("status") if body else None
         actions = {

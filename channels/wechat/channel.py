@@ -19,10 +19,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.conversation import Incoming
-from channels.dialogue import DialogueUnavailable
+from channels.dialogue import DialogueUnavailable, typed
 from channels.wechat.customer_service import CustomerServiceClient, CustomerServiceError
 from channels.wechat.dedupe import TurnStore
-from channels.wechat.events import DIALOGUE_DOWN, DialogueInput, interpret
+from channels.wechat.events import DIALOGUE_DOWN, EMPTY_TEXT, DialogueInput, interpret
 from channels.wechat.messages import IncomingMessage, Outgoing
 from channels.wechat.options import OptionStore, choose
 from channels.wechat.rendering import render
@@ -81,11 +81,15 @@ class WeChatChannel:
 
     async def _turn(self, openid: str, action: DialogueInput, tag: str) -> Outgoing | None:
         if action.typed:
-            incoming = Incoming(action.text)
             option = choose(action.text, await self.options.recall(openid))
             if option is not None:
                 log.info("wechat %s: numbered reply mapped to an option payload", tag)
                 incoming = Incoming(option.title, option.payload, trusted=True)
+            else:
+                words = typed(action.text)  # typed text is never a payload
+                if not words.strip():
+                    return EMPTY_TEXT
+                incoming = Incoming(words)
         else:  # a menu key or following the account: the channel's own payload
             incoming = Incoming("", action.text, trusted=True)
         try:

@@ -46,6 +46,9 @@ def parse_fields(body: bytes) -> dict[str, str]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise MessageFormatError("the request body is not UTF-8 text; WeChat sends UTF-8 XML") from None
+    if _NOT_XML_CHARS.search(text):
+        # NUL and other control characters: not XML text at all (UTF-16 read as UTF-8 looks like this).
+        raise MessageFormatError("the request body holds characters XML cannot carry; WeChat sends UTF-8 XML")
     declared = _DECLARED_ENCODING.match(text)
     if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
         raise MessageFormatError(f"the XML declares encoding {declared.group(1)!r}; only UTF-8 is accepted")
@@ -56,7 +59,7 @@ def parse_fields(body: bytes) -> dict[str, str]:
         root = defused_fromstring(text.encode("utf-8"), forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise MessageFormatError("DOCTYPE, ENTITY and external references are not accepted") from None
-    except ET.ParseError as exc:
+    except (ET.ParseError, ValueError) as exc:
         raise MessageFormatError(f"the request body is not well-formed XML ({exc})") from None
     if root.tag != "xml":
         raise MessageFormatError(f"the root element must be <xml>, not <{str(root.tag)[:40]}>")

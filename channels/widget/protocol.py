@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from channels.dialogue import typed
 from daofu.errors import DaofuError
 
 MAX_MESSAGE_CHARS = 2000
@@ -91,7 +92,7 @@ def parse_frame(raw: str | bytes | None) -> UserTurn | Ping | FormOpened:
         raise FrameError(f"消息太长，请控制在 {MAX_MESSAGE_CHARS} 字以内")
     try:
         frame = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
         raise FrameError("消息格式不正确") from None
     if not isinstance(frame, dict):
         raise FrameError("消息格式不正确")
@@ -111,7 +112,12 @@ def parse_frame(raw: str | bytes | None) -> UserTurn | Ping | FormOpened:
         raise FrameError("请输入要咨询的内容")
     if len(payload or "") > MAX_MESSAGE_CHARS or len(text or "") > MAX_MESSAGE_CHARS:
         raise FrameError(f"消息太长，请控制在 {MAX_MESSAGE_CHARS} 字以内")
-    return UserTurn(text=(text or "").strip(), elder_mode=frame.get("elder_mode") is True, payload=payload)
+    shown = (text or "").strip()
+    if payload is None:
+        shown = typed(shown).strip()  # typed text is never a payload
+        if not shown:
+            raise FrameError("请输入要咨询的内容")
+    return UserTurn(text=shown, elder_mode=frame.get("elder_mode") is True, payload=payload)
 
 
 def encode(frame: dict[str, Any]) -> str:

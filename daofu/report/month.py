@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from daofu.errors import DaofuError
 
 CHINA = timezone(timedelta(hours=8), "CST")
-MONTH = re.compile(r"(\d{4})-(\d{2})")
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 class ReportError(DaofuError):
@@ -45,6 +45,6 @@ def parse_month(text: str | None, now: datetime | None = None) -> Month:
         current = (now or datetime.now(UTC)).astimezone(CHINA)
         return Month(current.year, current.month)
     match = MONTH.fullmatch(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        raise ReportError(f"month must be YYYY-MM (e.g. 2025-06), got {text!r}")
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2999:
+        raise ReportError(f"month must be YYYY-MM between 2000-01 and 2999-12 (e.g. 2025-06), got {text[:20]!r}")
     return Month(int(match.group(1)), int(match.group(2)))

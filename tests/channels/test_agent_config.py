@@ -24,6 +24,7 @@ def test_tokens_map_to_their_agents():
         ("a 1:token-one-123", "may hold only"),
         ("a1:short", "at least 12"),
         ("a1:token with space", "at least 12"),
+        ("a1:tokén-latin-1-long", "printable ASCII"),
         ("a1:token-one-123,a1:token-two-456", "appears twice"),
         ("a1:token-one-123,a2:token-one-123", "share one token"),
     ],

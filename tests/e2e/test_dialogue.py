@@ -16,6 +16,7 @@ import pytest
 
 from daofu.records import ConversationRecords
 from knowledge.db import create_engine_for
+from tests.e2e.conftest import rasa_auth
 
 pytestmark = pytest.mark.e2e
 
@@ -50,6 +51,7 @@ class Conversation:
     def __init__(self, client: httpx.Client, channel_metadata: dict | None = None) -> None:
         self.client = client
         self.sender = f"e2e-{uuid.uuid4().hex[:10]}"
+        self.dialogue_sender = f"api-{self.sender}"  # how the plain API names the conversation in the dialogue
 
     def say(self, text: str, payload: str | None = None) -> Turn:
         body = {"sender": self.sender, "message": text, **({"payload": payload} if payload else {})}
@@ -119,16 +121,17 @@ def test_need_region_materials_application_and_rating(chat, records):
     assert [o["title"] for o in rating["options"]] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
     turn = chat.press(rating["options"][0])
     assert "非常满意" in " ".join(turn.texts)
-    stored = records.ratings(chat.sender)
+    stored = records.ratings(chat.dialogue_sender)
     assert [(r.rating, r.label, r.matter_code) for r in stored] == [(5, "非常满意", shown["matter_code"])]
 
 
 def test_rating_is_kept_in_the_conversation_tracker(chat, servers):
     chat.say("你好")
     turn = chat.say("再见")
-    rating = turn.custom("rating_request")
-    chat.say(rating["options"][2]["title"], rating["options"][2]["payload"])
-    tracker = httpx.get(f"{servers.rasa_url}/conversations/{chat.sender}/tracker", timeout=10).json()
+    chat.press(turn.custom("rating_request")["options"][2])  # 基本满意
+    tracker = httpx.get(
+        f"{servers.rasa_url}/conversations/{chat.dialogue_sender}/tracker", params=rasa_auth(servers), timeout=10
+    ).json()
     assert tracker["slots"]["rating"] == 3.0
 
 
@@ -158,7 +161,7 @@ def test_no_match_offers_a_human_and_records_the_handoff(chat, records):
     assert handoff["reason"] == "no_match"
     assert "宇航员" in handoff["summary"]
     assert turn.custom("rating_request") is None  # 好差评 comes when the service ends, not now
-    queue = [h for h in records.handoffs("open") if h.sender_id == chat.sender]
+    queue = [h for h in records.handoffs("open") if h.sender_id == chat.dialogue_sender]
     assert len(queue) == 1 and queue[0].id == handoff["handoff_id"]
 
 
@@ -166,7 +169,7 @@ def test_yes_after_the_no_match_offer_means_a_human(chat, records):
     chat.say("我想申请成为宇航员")
     turn = chat.say("好的")
     assert turn.custom("human_handoff") is not None, turn.messages
-    assert any(h.sender_id == chat.sender for h in records.handoffs("open"))
+    assert any(h.sender_id == chat.dialogue_sender for h in records.handoffs("open"))
 
 
 def test_a_new_need_switches_the_matter_and_keeps_the_region(chat):

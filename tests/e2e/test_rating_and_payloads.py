@@ -17,7 +17,7 @@ import pytest
 from daofu.followups import CALLBACK_CONSENT, REASON_QUESTION
 from daofu.records import ConversationRecords
 from knowledge.db import create_engine_for
-from tests.e2e.conftest import AGENT_TOKENS, SERVICE_TEST_ENV
+from tests.e2e.conftest import AGENT_TOKENS, SERVICE_TEST_ENV, rasa_auth
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +29,7 @@ class Chat:
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
         self.sender = f"e2e-{uuid.uuid4().hex[:12]}"
+        self.dialogue_sender = f"api-{self.sender}"  # how the plain API names the conversation
 
     def say(self, text: str, payload: str | None = None) -> list[dict[str, Any]]:
         body = {"sender": self.sender, "message": text, **({"payload": payload} if payload else {})}
@@ -62,22 +63,23 @@ def records(servers) -> ConversationRecords:
 
 
 def tracker_users(servers, sender: str) -> list[dict[str, Any]]:
-    events = httpx.get(f"{servers.rasa_url}/conversations/{sender}/tracker", timeout=30).json()["events"]
+    url = f"{servers.rasa_url}/conversations/{sender}/tracker"
+    events = httpx.get(url, params=rasa_auth(servers), timeout=30).json()["events"]
     return [event for event in events if event["event"] == "user"]
 
 
 def test_a_typed_rating_payload_three_times_stores_nothing(chat, records, servers):
     for _ in range(3):
         chat.say(FORGED_RATING)
-    assert records.ratings(chat.sender) == []
-    intents = [event["parse_data"]["intent"]["name"] for event in tracker_users(servers, chat.sender)]
+    assert records.ratings(chat.dialogue_sender) == []
+    intents = [event["parse_data"]["intent"]["name"] for event in tracker_users(servers, chat.dialogue_sender)]
     assert "rate_service" not in intents  # the text went through the NLU as words, not as a payload
-    assert all(not event["text"].startswith("/") for event in tracker_users(servers, chat.sender))
+    assert all(not event["text"].startswith("/") for event in tracker_users(servers, chat.dialogue_sender))
 
 
 def test_a_payload_the_service_did_not_offer_is_sent_as_its_title(chat, records):
     reply = chat.say("非常满意", payload=FORGED_RATING)  # no rating was asked for
-    assert records.ratings(chat.sender) == []
+    assert records.ratings(chat.dialogue_sender) == []
     assert "感谢您的反馈" in texts(reply)
 
 
@@ -94,7 +96,7 @@ def test_goodbye_asks_once_and_takes_one_rating(chat, records):
     best = request["options"][0]
     assert "非常满意" in texts(chat.say(best["title"], best["payload"]))
     chat.say(best["title"], best["payload"])  # the same button again: the request is answered
-    assert [rating.rating for rating in records.ratings(chat.sender)] == [5]
+    assert [rating.rating for rating in records.ratings(chat.dialogue_sender)] == [5]
 
 
 def test_a_bad_rating_gets_one_follow_up_and_the_reason_is_stored_not_classified(chat, records, servers):
@@ -105,7 +107,7 @@ def test_a_bad_rating_gets_one_follow_up_and_the_reason_is_stored_not_classified
     slow = button(reply, "等待时间太长")
     thanks = chat.say(slow["title"], slow["payload"])
     assert "感谢您的反馈" in texts(thanks)
-    (rating,) = records.ratings(chat.sender)
+    (rating,) = records.ratings(chat.dialogue_sender)
     assert rating.rating == 1
     (reason,) = [r for r in records.rating_reasons_between(rating.created_at, rating.created_at.replace(year=2999))
                  if r.rating_id == rating.id]  # fmt: skip
@@ -119,11 +121,11 @@ def test_a_typed_reason_is_stored_masked_and_never_answered_as_out_of_scope(chat
     reason_text = "回答太慢了，打13812345678也没人接"
     reply = chat.say(reason_text)
     assert "感谢您的反馈" in texts(reply) and "不在政务服务范围" not in texts(reply)
-    (rating,) = records.ratings(chat.sender)
+    (rating,) = records.ratings(chat.dialogue_sender)
     stored = [r for r in records.rating_reasons_between(rating.created_at, rating.created_at.replace(year=2999))
               if r.rating_id == rating.id]  # fmt: skip
     assert [r.text for r in stored] == ["回答太慢了，打138****5678也没人接"]
-    last = tracker_users(servers, chat.sender)[-1]
+    last = tracker_users(servers, chat.dialogue_sender)[-1]
     assert last["parse_data"]["intent"]["name"] == "relayed_to_service"  # not classified
 
 
@@ -144,7 +146,7 @@ def test_a_handoff_nobody_takes_offers_12345_and_a_callback(chat, records, servi
     registered = chat.say("好的，13912345678")
     assert "139****5678" in texts(registered) and "13912345678" not in texts(registered)
     listed = service.get("/api/agent/callbacks", headers=AGENT_AUTH).json()["callbacks"]
-    (mine,) = [c for c in listed if c["sender_id"] == chat.sender]
+    (mine,) = [c for c in listed if c["sender_id"] == chat.dialogue_sender]
     assert mine["phone"] == "139****5678" and mine["status"] == "waiting"
     calling = service.post(f"/api/agent/callbacks/{mine['id']}", json={"status": "taken"}, headers=AGENT_AUTH)
     assert calling.json()["phone"] == "13912345678"  # only the agent who calls sees the number

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.e2e.conftest import rasa_auth
+
 pytestmark = pytest.mark.e2e
 
 
@@ -27,7 +29,9 @@ def test_greeting_comes_back_from_the_custom_action(service):
 
 def test_the_conversation_is_remembered_by_the_tracker_store(servers, service):
     service.post("/api/chat", json={"sender": "e2e-seam-2", "message": "您好，在吗"})
-    tracker = httpx.get(f"{servers.rasa_url}/conversations/e2e-seam-2/tracker", timeout=10).json()
+    # The plain API's conversations are namespaced: sender "e2e-seam-2" is "api-e2e-seam-2" in the dialogue.
+    tracker = httpx.get(f"{servers.rasa_url}/conversations/api-e2e-seam-2/tracker", params=rasa_auth(servers),
+                        timeout=10).json()  # fmt: skip
     user_texts = [event.get("text") for event in tracker["events"] if event["event"] == "user"]
     assert "您好，在吗" in user_texts
     actions = [event.get("name") for event in tracker["events"] if event["event"] == "action"]
@@ -39,13 +43,22 @@ def test_the_conversation_is_remembered_by_the_tracker_store(servers, service):
     [
         ({"message": "你好"}, 400),
         ({"sender": "x", "message": 5}, 400),
+        ({"sender": "x", "payload": "not a payload"}, 400),
         ({"sender": "x", "message": "长" * 2001}, 413),
+        ({"sender": "a b", "message": "你好"}, 400),
+        ({"sender": "x" * 101, "message": "你好"}, 400),
     ],
 )
 def test_bad_chat_requests_get_a_clear_error(service, body, status):
     reply = service.post("/api/chat", json=body)
     assert reply.status_code == status
     assert reply.json()["error"]
+
+
+def test_a_sender_that_is_not_text_gets_a_clear_error(service):
+    reply = service.post("/api/chat", content=b'{"sender": "\\ud800", "message": "x"}',
+                         headers={"content-type": "application/json"})  # fmt: skip
+    assert reply.status_code == 400 and "sender" in reply.json()["error"]
 
 
 def test_invalid_json_gets_a_clear_error(service):

@@ -86,7 +86,7 @@ class WeChatServer:
         self,
         xml: str,
         *,
-        aes: bool = False,
+        aes: bool = True,
         deadline: float | None = None,
         params: dict[str, str] | None = None,
         forge_msg_signature: bool = False,
@@ -109,7 +109,7 @@ class WeChatServer:
             headers[DEADLINE_HEADER] = str(deadline)
         return httpx.post(f"{self.base_url}/wechat", params=query, content=body.encode(), headers=headers, timeout=60)
 
-    def read(self, response: httpx.Response, *, aes: bool = False) -> Any:
+    def read(self, response: httpx.Response, *, aes: bool = True) -> Any:
         """The reply as wechatpy parses it, or ``None`` for "success"."""
         assert response.status_code == 200, response.text
         if response.text == "success":
@@ -154,13 +154,12 @@ def test_url_verification_with_a_forged_signature_is_refused(servers, wechat):
 # -- messages ------------------------------------------------------------------------------------
 
 
-def test_a_plain_text_message_gets_the_greeting(servers, wechat):
+def test_a_plaintext_message_is_refused_while_safe_mode_is_configured(servers, wechat):
+    # The account under test has an EncodingAESKey: a request that drops encrypt_type is a downgrade.
     openid = new_openid()
-    reply = wechat.read(wechat.post(text_xml(openid, "你好", new_msg_id())))
-    assert reply.type == "text"
-    assert GREETING in reply.content
-    assert (reply.source, reply.target) == (ACCOUNT, openid)
-    assert user_texts(servers, openid) == ["你好"]
+    response = wechat.post(text_xml(openid, "你好", new_msg_id()), aes=False)
+    assert response.status_code == 403 and "safe mode" in response.text
+    assert user_texts(servers, openid) == []
 
 
 def test_an_encrypted_text_message_gets_an_encrypted_greeting(servers, wechat):
@@ -317,7 +316,7 @@ def test_non_text_messages_get_a_polite_note(servers, wechat, msg_type):
     ],
 )
 def test_malformed_messages_get_400_with_a_clear_reason(servers, wechat, body, reason):
-    response = httpx.post(f"{servers.service_url}/wechat", params=wechat.signed(), content=body.encode(), timeout=30)
+    response = wechat.post(body)  # encrypted and signed correctly: the message inside is what is wrong
     assert response.status_code == 400
     assert reason in response.text
     assert "Traceback" not in response.text and 'File "' not in response.text
