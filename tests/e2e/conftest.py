@@ -47,8 +47,9 @@ SERVICE_TEST_ENV: dict[str, str] = {
     "DAOFU_WECHAT_SECRET": "e2e-wechat-secret",
     "DAOFU_WECHAT_TEST_HOOKS": "1",  # lets a test lower the reply deadline per request
     "DAOFU_AGENT_TOKENS": ",".join(f"{agent}:{token}" for agent, token in AGENT_TOKENS.items()),
-    # A hand-off nobody takes is given up after this many seconds (the takeover tests take theirs sooner).
-    "DAOFU_HANDOFF_TIMEOUT": "40",
+    # Hand-offs left open by one test must not time out under another (test_bad_input checks that no
+    # stored hand-off changes); the timeout has its own service in test_rating_and_payloads.py.
+    "DAOFU_HANDOFF_TIMEOUT": "86400",
 }
 # Window sizes people look at: the console on a 1280×900 desk screen, the widget on a phone.
 CONSOLE_WINDOW = (1280, 900)

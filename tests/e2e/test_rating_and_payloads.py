@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from daofu.config import Settings
 from daofu.followups import CALLBACK_CONSENT, REASON_QUESTION
+from daofu.ports import free_port
+from daofu.processes import ServerPair
 from daofu.records import ConversationRecords
 from knowledge.db import create_engine_for
-from tests.e2e.conftest import AGENT_TOKENS, SERVICE_TEST_ENV, rasa_auth
+from tests.e2e.conftest import AGENT_TOKENS, SERVICE_TEST_ENV, make_runtime_dir, rasa_auth
 
 pytestmark = pytest.mark.e2e
 
@@ -129,17 +133,36 @@ def test_a_typed_reason_is_stored_masked_and_never_answered_as_out_of_scope(chat
     assert last["parse_data"]["intent"]["name"] == "relayed_to_service"  # not classified
 
 
-def test_a_handoff_nobody_takes_offers_12345_and_a_callback(chat, records, service):
-    reply = chat.say("我要找人工客服")
-    handoff = custom(reply, "human_handoff")
+QUEUE_TIMEOUT = 8  # seconds, for the service of the timeout test only
+
+
+@pytest.fixture(scope="module")
+def impatient_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, ServerPair]]:
+    """A second pair of servers whose hand-offs time out after QUEUE_TIMEOUT seconds."""
+    runtime = make_runtime_dir(tmp_path_factory.mktemp("impatient"))
+    settings = Settings(var_dir=runtime, port=free_port(), rasa_port=free_port())
+    pair = ServerPair(settings, extra_env={**SERVICE_TEST_ENV, "DAOFU_HANDOFF_TIMEOUT": str(QUEUE_TIMEOUT)})
+    pair.start()
+    try:
+        with httpx.Client(base_url=pair.service_url, timeout=60) as client:
+            yield client, pair
+    finally:
+        pair.stop()
+
+
+def test_a_handoff_nobody_takes_offers_12345_and_a_callback(impatient_service):
+    service, pair = impatient_service
+    records = ConversationRecords(create_engine_for(pair.settings.database_url))
+    chat = Chat(service)
+    handoff = custom(chat.say("我要找人工客服"), "human_handoff")
     assert handoff is not None and handoff["position"] >= 1
-    timeout = float(SERVICE_TEST_ENV["DAOFU_HANDOFF_TIMEOUT"])
-    deadline = time.monotonic() + timeout + 60
+    deadline = time.monotonic() + QUEUE_TIMEOUT + 60
     while records.handoff(handoff["handoff_id"]).status != "closed" and time.monotonic() < deadline:
         time.sleep(1)
     assert records.handoff(handoff["handoff_id"]).status == "closed", "the hand-off did not time out"
-    kinds = [event.kind for event in records.handoff_events(handoff["handoff_id"])]
-    assert kinds[-1] == "timeout"
+    assert [event.kind for event in records.handoff_events(handoff["handoff_id"])][-1] == "timeout"
+    notice = tracker_bot_texts(pair, chat.dialogue_sender)
+    assert any("12345" in text and "没能接入" in text for text in notice), notice
 
     offer = chat.say("预约工作人员回电", "/request_callback")  # the button the timeout notice offered
     assert CALLBACK_CONSENT in texts(offer)
@@ -152,3 +175,11 @@ def test_a_handoff_nobody_takes_offers_12345_and_a_callback(chat, records, servi
     assert calling.json()["phone"] == "13912345678"  # only the agent who calls sees the number
     done = service.post(f"/api/agent/callbacks/{mine['id']}", json={"status": "done"}, headers=AGENT_AUTH)
     assert done.json()["status"] == "done" and done.json()["phone"] == "139****5678"
+    tracked = " ".join(event.get("text") or "" for event in tracker_users(pair, chat.dialogue_sender))
+    assert "13912345678" not in tracked  # the number is masked in the conversation's record too
+
+
+def tracker_bot_texts(servers: ServerPair, sender: str) -> list[str]:
+    url = f"{servers.rasa_url}/conversations/{sender}/tracker"
+    events = httpx.get(url, params=rasa_auth(servers), timeout=30).json()["events"]
+    return [event.get("text") or "" for event in events if event["event"] == "bot"]
