@@ -9,8 +9,16 @@ Routes (each channel adds its own in its module):
 
 * ``GET /health`` — liveness, and whether the dialogue server answers;
 * ``POST /webhook`` — Rasa's custom actions (:mod:`channels.action_endpoint`);
-* ``POST /api/chat`` — the plain text channel: ``{"sender", "message"}`` (or ``"payload"`` for a
-  button) in, the bot's messages out; typed text is never read as a payload.
+* ``POST /api/chat`` — the plain text channel: ``{"sender", "message", "payload"?}`` in, the bot's
+  messages out. ``message`` is typed text (never read as a payload); ``payload`` is a button's, used
+  only when the service offered that button to this conversation. Senders are namespaced
+  (``api-…``), so the API never writes into a widget or WeChat conversation.
+
+Every channel's turns go through one gate (:class:`~channels.conversation.ConversationGate`): it
+keeps forged payloads out, answers the service's own follow-ups, and keeps the assistant silent
+while an agent holds the conversation. The takeover desk (:class:`~channels.takeover.TakeoverDesk`)
+and the push to open pages (:class:`~channels.push.LocalPush`) are built here too and reach the
+channels through ``app.ctx`` (``gate``, ``desk``, ``push``).
 
 The app runs in a single process (``single_process=True``): the search index and the embedding
 model are loaded once, and no worker is forked after the model has started threads.
@@ -28,8 +36,11 @@ from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 
 from channels.action_endpoint import action_blueprint, create_executor
-from channels.dialogue import DialogueClient, DialogueUnavailable, typed
+from channels.conversation import ConversationGate, Incoming
+from channels.dialogue import DialogueClient, DialogueUnavailable
 from channels.http import error_response, json_response
+from channels.push import LocalPush
+from channels.takeover import TakeoverDesk
 from daofu.config import Settings, load_settings
 from daofu.errors import DaofuError
 from daofu.messages import to_wire
@@ -51,10 +62,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.ctx.settings = settings
     app.ctx.services = services
     app.blueprint(action_blueprint(create_executor(services), action_token(settings)))
+    app.ctx.push = LocalPush()
+    app.ctx.gate = ConversationGate(lambda: app.ctx.dialogue, services.records, app.ctx.push, settings)
+    app.ctx.desk = TakeoverDesk(app.ctx.gate)
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
         app.ctx.dialogue = DialogueClient(settings.rasa_url, token=settings.rasa_token)
+        app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())
         try:
             await asyncio.to_thread(services.warm_up)
         except DaofuError as exc:
@@ -64,6 +79,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.after_server_stop
     async def close_clients(app: Sanic) -> None:
+        app.ctx.handoff_watch.cancel()
         await app.ctx.dialogue.close()
         services.close()
 
@@ -85,21 +101,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             return error_response(
                 "sender must be 1 to 100 letters, digits, '-', '_', '.' or ':' (your own id for the conversation)", 400
             )
-        if payload is not None:
-            # A button of an earlier answer, sent as offered ("/choose_option{…}").
-            if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > MAX_MESSAGE_CHARS:
-                return error_response("payload must be a button's payload as the answer offered it", 400)
-            text = payload
-        elif not isinstance(message, str):
+        if payload is not None and (
+            not isinstance(payload, str) or not payload.startswith("/") or len(payload) > MAX_MESSAGE_CHARS
+        ):
+            return error_response("payload must be a button's payload as the answer offered it", 400)
+        if payload is None and not isinstance(message, str):
             return error_response("message must be a string (or send a button's payload as payload)", 400)
-        elif len(message) > MAX_MESSAGE_CHARS:
+        if message is not None and not isinstance(message, str):
+            return error_response("message must be a string (the typed text, or the chosen button's title)", 400)
+        if len(message or "") > MAX_MESSAGE_CHARS:
             return error_response(f"message is longer than {MAX_MESSAGE_CHARS} characters", 413)
-        else:
-            text = typed(message)
         try:
             # Senders are namespaced by channel: the plain API can never write into a widget (web-…)
-            # or WeChat (wx-…) conversation.
-            messages = await request.app.ctx.dialogue.send(f"api-{sender}", text, metadata={"channel": "api"})
+            # or WeChat (wx-…) conversation. The gate uses the payload only if it offered that button.
+            incoming = Incoming(message or "", payload)
+            messages = await request.app.ctx.gate.turn(f"api-{sender}", incoming, {"channel": "api"})
         except DialogueUnavailable as exc:
             log.warning("chat turn failed: %s", exc)
             return error_response(str(exc), 503)

@@ -1,7 +1,13 @@
-"""Client for the Rasa server's REST channel: one user message in, every bot message out.
+"""Client for the Rasa server: one user message in, every bot message out; and the tracker's events.
 
-All channel adapters talk to the dialogue through this one class, so the protocol details (the
-REST webhook, time-outs, the optional auth token) live in one place.
+All channel adapters talk to the dialogue through this one class (by way of the conversation gate,
+:mod:`channels.conversation`), so the protocol details (the REST webhook, the HTTP API, time-outs,
+the optional auth token) live in one place.
+
+Rasa's tracker is the one record of a conversation, also while an agent holds it: the citizen's
+and the agent's messages are appended as events (``POST /conversations/{id}/tracker/events``,
+:meth:`DialogueClient.append`), and the tracker is paused meanwhile so that Rasa never answers for
+the agent. On release it is resumed, and the assistant goes on with its context (slots) intact.
 
 Example::
 
@@ -13,13 +19,15 @@ Example::
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from daofu.errors import DaofuError
 from daofu.masking import clean_text
-from daofu.messages import BotMessage, read_turn
+from daofu.messages import BotMessage, Custom, Text, read_turn, to_wire
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +44,32 @@ def typed(text: str) -> str:
 
 class DialogueUnavailable(DaofuError):
     """Rasa did not answer (down, starting, or too slow)."""
+
+
+# The intent of a user event appended by the service (a message to the agent, a reason, a number):
+# not in the domain, so no rule fires on it, and the NLU never saw the text.
+RELAYED_INTENT = "relayed_to_service"
+
+
+def user_event(text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A tracker ``user`` event for a message the service handled itself (never classified)."""
+    text = clean_text(text)
+    parse_data = {"intent": {"name": RELAYED_INTENT, "confidence": 1.0}, "entities": [], "text": text}
+    return {"event": "user", "text": text, "parse_data": parse_data, "metadata": metadata or {}}
+
+
+def bot_event(message: BotMessage) -> dict[str, Any]:
+    """A tracker ``bot`` event for a message the service sent (an agent's words, a notice)."""
+    wire = to_wire(message)
+    if isinstance(message, Text):
+        data = {"buttons": wire["buttons"]} if "buttons" in wire else {}
+        return {"event": "bot", "text": message.text, "data": data}
+    assert isinstance(message, Custom)
+    return {"event": "bot", "text": message.text, "data": {"custom": wire["custom"]}}
+
+
+PAUSE = {"event": "pause"}
+RESUME = {"event": "resume"}
 
 
 class DialogueClient:
@@ -64,6 +98,35 @@ class DialogueClient:
             return read_turn(response.json())
         except ValueError:
             raise DialogueUnavailable("the dialogue server sent an answer that is not JSON") from None
+
+    async def append(self, sender: str, events: Sequence[dict[str, Any]]) -> None:
+        """Append ``events`` to ``sender``'s tracker (Rasa's HTTP API, ``--enable-api``)."""
+        if not sender:
+            raise ValueError("sender must be a non-empty conversation id")
+        params = {"include_events": "NONE", **({"token": self.token} if self.token else {})}
+        url = f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker/events"
+        try:
+            response = await self._client.post(url, json=list(events), params=params)
+        except httpx.HTTPError as exc:
+            raise DialogueUnavailable(f"the dialogue server at {self.base_url} is unreachable ({exc})") from None
+        if response.status_code != 200:
+            raise DialogueUnavailable(f"the dialogue server refused the events with HTTP {response.status_code}")
+
+    async def events(self, sender: str) -> list[dict[str, Any]]:
+        """Every event of ``sender``'s tracker, oldest first."""
+        params = {"token": self.token} if self.token else None
+        url = f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker"
+        try:
+            response = await self._client.get(url, params=params)
+        except httpx.HTTPError as exc:
+            raise DialogueUnavailable(f"the dialogue server at {self.base_url} is unreachable ({exc})") from None
+        if response.status_code != 200:
+            raise DialogueUnavailable(f"the dialogue server answered HTTP {response.status_code} for the tracker")
+        try:
+            events = response.json().get("events")
+        except (ValueError, AttributeError):
+            raise DialogueUnavailable("the dialogue server sent a tracker that is not JSON") from None
+        return events if isinstance(events, list) else []
 
     async def healthy(self) -> bool:
         try:

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "indexer.cli",
     "channels.cli",
     "bot.cli",
+    "daofu.report.cli",
 )
 
 

@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from daofu.duty import ALWAYS, DutyHours, parse_duty_hours
+from daofu.duty import DAYS as DAYS_SHORT
 from daofu.errors import DaofuError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +132,10 @@ def _form_template(raw: str) -> str:
     return raw
 
 
+def _duty_hours(raw: str) -> DutyHours:
+    return parse_duty_hours(raw)
+
+
 @dataclass(frozen=True)
 class Variable:
     """One environment variable: where its value lands in :class:`Settings` and how it is read."""
@@ -178,6 +184,15 @@ VARIABLES: tuple[Variable, ...] = (
              "page origins allowed to embed the chat widget, see `docs/widget.md`"),
     Variable("DAOFU_AGENT_TOKENS", "agent_tokens", "",
              "`agent_id:token,…` for the hotline console, see `docs/agent-console.md`", secret=True),
+    Variable("DAOFU_AGENT_DUTY_HOURS", "agent_duty_hours", ALWAYS,
+             "when agents take conversations over, Ningbo time, e.g. `mon-fri 08:30-17:30`; outside: 12345 and a "
+             "call-back", _duty_hours),
+    Variable("DAOFU_HANDOFF_TIMEOUT", "handoff_timeout", "180",
+             "seconds a request for a person waits in the queue before the assistant offers 12345 and a call-back",
+             _seconds),
+    Variable("DAOFU_HANDOFF_WAIT_PER_PERSON", "handoff_wait_per_person", "120",
+             "seconds of expected wait per person ahead in the queue, until agents' recent waits say otherwise",
+             _seconds),
     Variable("DAOFU_WECHAT_TOKEN", "wechat_token", "",
              "the official account's server token; unset: `/wechat` answers 503 (see `docs/wechat.md`)", secret=True),
     Variable("DAOFU_WECHAT_APPID", "wechat_appid", "",
@@ -233,6 +248,9 @@ class Settings:
     encoder_threads: int = 2
     widget_origins: str = "*"
     agent_tokens: str = ""
+    agent_duty_hours: DutyHours = field(default_factory=lambda: parse_duty_hours(ALWAYS))
+    handoff_timeout: float = 180.0
+    handoff_wait_per_person: float = 120.0
     wechat_token: str = ""
     wechat_appid: str = ""
     wechat_aes_key: str = ""
@@ -322,6 +340,11 @@ class Settings:
                 text = ",".join(value)
             elif isinstance(value, bool):
                 text = "1" if value else "0"
+            elif isinstance(value, DutyHours):
+                text = ", ".join(
+                    f"{DAYS_SHORT[span.days[0]]}-{DAYS_SHORT[span.days[-1]]} {span.describe().split()[-1]}"
+                    for span in value.spans
+                )
             else:
                 text = str(value)
             rows.append((variable.name, text))

@@ -149,6 +149,8 @@ class HumanHandoff(Custom):
     reason: str
     matter_code: str | None = None
     summary: str = ""
+    position: int = 0  # place in the queue, 1 = next; 0 when not queued
+    wait_minutes: int = 0  # expected wait, 0 when not known
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from daofu.config import Settings, load_settings
+from daofu.local_agent import ensure_local_agent_token, login_hint
 from daofu.ports import ensure_ports_free
 from daofu.processes import ServerPair
 
@@ -78,6 +79,7 @@ def _run(args: argparse.Namespace) -> int:
     # A program started in the background of a script inherits an ignored SIGINT; Ctrl-C (or a
     # supervisor's SIGINT) must still stop both servers.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    login = ensure_local_agent_token(settings)  # before the service starts: it reads the token file
     print("starting Rasa and the service (Rasa needs about half a minute to load its models)…", flush=True)
     try:
         servers.start()
@@ -88,6 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         "\nready:\n"
         f"  portal page with the chat widget  {settings.public_url}/\n"
         f"  hotline agent console             {settings.public_url}/agent\n"
+        f"    {login_hint(login)}\n"
         f"  service health                    {settings.public_url}/health\n"
         f"  Rasa (loopback only)              {settings.rasa_url}/status\n"
         "press Ctrl-C to stop both\n",

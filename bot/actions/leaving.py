@@ -3,21 +3,25 @@
 The form hand-off carries what the conversation knows (matter, region, applicant type) so the
 form opens pre-filled (:mod:`knowledge.forms`). The human hand-off is recorded
 (:class:`daofu.records.ConversationRecords`) so the agent console can list it, and is announced
-with a ``human_handoff`` message the channels can route.
+with a ``human_handoff`` message that tells the person their place in the queue and the expected
+wait. Outside agents' duty hours (``DAOFU_AGENT_DUTY_HOURS``) nothing is queued: the assistant says
+when agents are there and offers the 12345 hotline and a call-back (:mod:`daofu.followups`). The
+好差评 is asked when the service ends (the agent releases the conversation), not here.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from bot.actions.base import DaofuAction, Turn
 from bot.actions.find_matter import find_service, take_applicant
-from bot.actions.rating import rating_request
 from bot.actions.showing import show_matter
 from bot.actions.state import PENDING_APPLY
+from daofu.followups import expected_wait_minutes, handoff_text, off_duty_offer
 from daofu.masking import mask_pii
 from daofu.messages import HumanHandoff, Text
 
@@ -53,10 +57,16 @@ def conversation_summary(tracker: Tracker, limit: int = SUMMARY_MESSAGES) -> str
 
 
 def hand_to_person(turn: Turn) -> None:
-    """Record the request for a person and say so."""
+    """Queue the request for a person and say where in the queue it is; off duty, offer 12345 and a call-back."""
     state = turn.state
+    settings, records = turn.services.settings, turn.services.records
     reason = "no_match" if state.offer == "handoff" else "user_request"
-    handoff = turn.services.records.open_handoff(
+    state.offer = None
+    if not settings.agent_duty_hours.on_duty(datetime.now(UTC)):
+        log.info("a person was asked for outside duty hours; 12345 and a call-back offered")
+        turn.say(off_duty_offer(settings.agent_duty_hours.describe()))
+        return
+    handoff = records.open_handoff(
         state.sender_id,
         channel=state.channel,
         reason=reason,
@@ -65,18 +75,20 @@ def hand_to_person(turn: Turn) -> None:
         guide_id=state.guide_id,
         region=state.region,
     )
-    log.info("hand-off %d opened (%s)", handoff.id, reason)
+    position = records.queue_position(handoff.id)
+    wait = expected_wait_minutes(position, records.recent_waits(), settings.handoff_wait_per_person)
+    log.info("hand-off %d opened (%s), place %d in the queue", handoff.id, reason, position)
     turn.say(
         HumanHandoff(
-            text="已为您转接人工客服，请稍候，工作人员会尽快回复您。也可以拨打12345政务服务热线。",
+            text=handoff_text(position, wait),
             handoff_id=handoff.id,
             reason=reason,
             matter_code=state.matter_code,
             summary=handoff.summary,
-        ),
-        rating_request(state.elder),
+            position=position,
+            wait_minutes=wait,
+        )
     )
-    state.offer = None
     turn.extra_events.append(SlotSet("handoff_id", float(handoff.id)))
 
 

@@ -21,6 +21,8 @@ from sanic import Sanic
 from channels.agent.config import load_agent_directory
 from channels.agent.lookup_log import LookupLog
 from channels.agent.routes import AgentBackend, api_blueprint, page_blueprint
+from channels.conversation import gate_of
+from channels.takeover import TakeoverDesk
 from daofu.services import Services
 
 log = logging.getLogger(__name__)
@@ -34,12 +36,14 @@ def install(app: Sanic, services: Services, backend: AgentBackend | None = None)
     ``backend`` replaces what the console reads and writes (tests pass their own).
     """
     if backend is None:
+        desk = getattr(app.ctx, "desk", None) or TakeoverDesk(gate_of(app, services))
         backend = AgentBackend(
             directory=load_agent_directory(services.settings),
             catalog=services.catalog,
             searcher=services.searcher,
             records=services.records,
             lookups=LookupLog(services.engine),
+            desk=desk,
         )
     app.blueprint(page_blueprint())
     app.blueprint(api_blueprint(backend))

@@ -1,6 +1,8 @@
 """Agent tokens from ``DAOFU_AGENT_TOKENS`` (``"agent_id:token,agent_id2:token2"``).
 
-No tokens means no console: its API answers 503 saying so, and the rest of the service runs. A
+When the variable is unset, the local agent token that ``daofu run`` made under ``var/secrets/``
+(:mod:`daofu.local_agent`) is used, so the console works on the embedded default. No tokens at all
+means no console: its API answers 503 saying so, and the rest of the service runs. A
 malformed value stops the service at start with a one-line error naming the variable
 (:class:`~daofu.config.SettingsError`), rather than running with a console nobody can use.
 """
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 
 from daofu.config import Settings, SettingsError
 from daofu.errors import DaofuError
+from daofu.local_agent import SecretFileError, read_local_token
 
 AGENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MIN_TOKEN_CHARS = 12
@@ -76,7 +79,16 @@ def load_agent_directory(settings: Settings) -> AgentDirectory:
     """The agents of ``settings.agent_tokens``; :class:`SettingsError` when the value is malformed."""
     raw = settings.agent_tokens
     if not raw.strip():
-        return AgentDirectory(problem=f"no agent tokens are configured; set {ENV_NAME}=agent_id:token,…")
+        try:
+            local = read_local_token(settings)
+        except SecretFileError as exc:
+            return AgentDirectory(problem=f"the local agent token cannot be used: {exc}")
+        if local is not None:
+            return AgentDirectory(tokens={local.token: local.agent_id})
+        return AgentDirectory(
+            problem=f"no agent tokens are configured; set {ENV_NAME}=agent_id:token,… or start with `daofu run`, "
+            "which makes a local token under var/"
+        )
     try:
         return AgentDirectory(tokens=parse_tokens(raw))
     except AgentConfigError as exc:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from daofu.records import Handoff
+from daofu.masking import mask_pii
+from daofu.records import Callback, CallbackStatus, Handoff, HandoffStatus
 from indexer.search import SearchHit, SearchResult
 
 NEEDS_REGION_NOTE = "需确认区县"
@@ -22,7 +24,11 @@ def search_json(result: SearchResult) -> dict[str, Any]:
     return out
 
 
-def handoff_json(handoff: Handoff, matter_name: str | None = None) -> dict[str, Any]:
+def handoff_json(handoff: Handoff, matter_name: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """A hand-off for the console; ``waiting_seconds`` while it waits (from ``now``)."""
+    waiting = None
+    if now is not None and handoff.status == HandoffStatus.OPEN:
+        waiting = max(int((now - handoff.created_at).total_seconds()), 0)
     return {
         "id": handoff.id,
         "sender_id": handoff.sender_id,
@@ -32,9 +38,27 @@ def handoff_json(handoff: Handoff, matter_name: str | None = None) -> dict[str, 
         "matter_name": matter_name,
         "guide_id": handoff.guide_id,
         "region": handoff.region,
-        "summary": handoff.summary,
+        "summary": mask_pii(handoff.summary),
         "status": handoff.status,
         "taken_by": handoff.taken_by,
         "created_at": handoff.created_at.isoformat(),
         "updated_at": handoff.updated_at.isoformat(),
+        "waiting_seconds": waiting,
+    }
+
+
+def callback_json(callback: Callback, agent_id: str) -> dict[str, Any]:
+    """A call-back request; the full number only for the agent who is calling it."""
+    calling = callback.status == CallbackStatus.TAKEN and callback.taken_by == agent_id
+    return {
+        "id": callback.id,
+        "sender_id": callback.sender_id,
+        "channel": callback.channel,
+        "reason": callback.reason,
+        "matter_code": callback.matter_code,
+        "region": callback.region,
+        "phone": callback.phone if calling else callback.masked_phone,
+        "status": callback.status,
+        "taken_by": callback.taken_by,
+        "created_at": callback.created_at.isoformat(),
     }

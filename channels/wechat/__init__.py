@@ -22,7 +22,8 @@ from typing import Any
 
 from sanic import Sanic
 
-from channels.wechat.channel import WeChatChannel
+from channels.conversation import Incoming, gate_of
+from channels.wechat.channel import WECHAT_PREFIX, WeChatChannel
 from channels.wechat.config import WeChatSettings, wechat_settings
 from channels.wechat.crypto import MessageCrypto
 from channels.wechat.customer_service import CustomerServiceClient
@@ -61,6 +62,7 @@ def install(app: Sanic, services: Services) -> None:
     problem = "" if account is not None else "DAOFU_WECHAT_TOKEN and DAOFU_WECHAT_APPID are not set"
     if account is None:
         log.info("WeChat channel off: %s", problem)
+    gate = gate_of(app, services)
     runtime = WeChatRuntime(account, problem)
     if account is not None and account.aes_key:
         runtime.crypto = MessageCrypto(account.token, account.aes_key, account.appid)
@@ -81,10 +83,11 @@ def install(app: Sanic, services: Services) -> None:
         else:
             log.warning("DAOFU_WECHAT_SECRET is not set: answers slower than the reply deadline cannot be pushed")
 
-        async def send(sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
-            return await app.ctx.dialogue.send(sender, text, metadata)
+        async def send(sender: str, incoming: Incoming, metadata: dict[str, Any]) -> list[BotMessage]:
+            return await gate.turn(sender, incoming, metadata)
 
         runtime.channel = WeChatChannel(send, turns, options, push)
+        gate.push.route(WECHAT_PREFIX, runtime.channel.deliver)
         log.info(
             "WeChat channel on: safe mode %s, deadline %.2f s, %s store",
             "available" if runtime.crypto else "off",

@@ -4,6 +4,11 @@
 one dialogue turn per message across WeChat's retries (:mod:`channels.wechat.dedupe`), and returns
 the answer if it is ready before the deadline. Otherwise it returns ``None`` (the route replies
 "success") and the answer is pushed through the customer-service API when it arrives.
+
+Every turn goes through the conversation gate (:mod:`channels.conversation`): a typed text is
+never a payload; a numbered reply ("1") and a menu click are, because the service itself offered
+them. While an agent holds the conversation the gate answers nothing (the reply is "success") and
+the agent's words come through :meth:`WeChatChannel.deliver` (customer-service messages).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from channels.conversation import Incoming
 from channels.dialogue import DialogueUnavailable, typed
 from channels.wechat.customer_service import CustomerServiceClient, CustomerServiceError
 from channels.wechat.dedupe import TurnStore
@@ -24,7 +30,8 @@ from daofu.messages import BotMessage
 
 log = logging.getLogger(__name__)
 
-SendToDialogue = Callable[[str, str, dict[str, Any]], Awaitable[list[BotMessage]]]
+SendToDialogue = Callable[[str, Incoming, dict[str, Any]], Awaitable[list[BotMessage]]]
+WECHAT_PREFIX = "wx-"
 METADATA = {"channel": "wechat", "elder_mode": False}
 
 
@@ -35,7 +42,7 @@ def short_hash(value: str) -> str:
 
 def sender_id(openid: str) -> str:
     """The conversation id in the dialogue for a WeChat user."""
-    return f"wx-{openid}"
+    return f"{WECHAT_PREFIX}{openid}"
 
 
 class WeChatChannel:
@@ -73,18 +80,20 @@ class WeChatChannel:
         return outgoing
 
     async def _turn(self, openid: str, action: DialogueInput, tag: str) -> Outgoing | None:
-        text = action.text
         if action.typed:
-            option = choose(text, await self.options.recall(openid))
+            option = choose(action.text, await self.options.recall(openid))
             if option is not None:
                 log.info("wechat %s: numbered reply mapped to an option payload", tag)
-                text = option.payload
+                incoming = Incoming(option.title, option.payload, trusted=True)
             else:
-                text = typed(text)
-                if not text:
+                words = typed(action.text)  # typed text is never a payload
+                if not words.strip():
                     return EMPTY_TEXT
+                incoming = Incoming(words)
+        else:  # a menu key or following the account: the channel's own payload
+            incoming = Incoming("", action.text, trusted=True)
         try:
-            messages = await self._send(sender_id(openid), text, dict(METADATA))
+            messages = await self._send(sender_id(openid), incoming, dict(METADATA))
         except DialogueUnavailable as exc:
             log.warning("wechat %s: dialogue unavailable: %s", tag, exc)
             return DIALOGUE_DOWN
@@ -98,6 +107,25 @@ class WeChatChannel:
             len(rendered.options),
         )
         return rendered.outgoing
+
+    async def deliver(self, sender: str, messages: list[BotMessage]) -> bool:
+        """Send messages outside a turn (an agent's words) as one customer-service message."""
+        if not sender.startswith(WECHAT_PREFIX):
+            return False
+        openid = sender[len(WECHAT_PREFIX) :]
+        rendered = render(messages)
+        if rendered.outgoing is None:
+            return False
+        await self.options.remember(openid, rendered.options)
+        if self.push is None:
+            log.warning("wechat: a message outside a turn cannot be sent: DAOFU_WECHAT_SECRET is not set")
+            return False
+        try:
+            await self.push.send(openid, rendered.outgoing)
+        except CustomerServiceError as exc:
+            log.error("wechat %s: pushing a message failed: %s", short_hash(openid), exc)
+            return False
+        return True
 
     async def _push_late(self, openid: str, outgoing: Outgoing | None, tag: str) -> None:
         if outgoing is None:

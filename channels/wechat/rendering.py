@@ -8,7 +8,8 @@ A passive reply carries exactly one message, and WeChat has no buttons in chat, 
   article links to the form; the turn's other texts and choices go into its description.
 
 Messages WeChat cannot show natively (guide cards, hand-offs to a person, agents joining) fall
-back to their ``text``, as docs/messages.md asks of every channel; a guide card adds its form
+back to their ``text``, as docs/messages.md asks of every channel; an agent's words are marked
+``【人工客服】`` so that they are not taken for the assistant's; a guide card adds its form
 link, which WeChat makes tappable; a rating request is a text with its levels as numbered options.
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from channels.wechat.messages import Article, NewsOut, Outgoing, TextOut
-from daofu.messages import BotMessage, Button, Custom, FormHandoff, GuideCard, Text, choices_of
+from daofu.messages import AgentText, BotMessage, Button, Custom, FormHandoff, GuideCard, Text, choices_of
 
 # WeChat cuts text messages at 2048 bytes (UTF-8); stay just under.
 MAX_TEXT_BYTES = 2000
@@ -51,6 +52,8 @@ def truncate_bytes(text: str, limit: int) -> str:
 def _text_of(message: BotMessage) -> str:
     """What a message says as plain text; a guide card adds its form link (tappable in WeChat)."""
     text = message.text.strip()
+    if isinstance(message, AgentText) and text:
+        return f"【人工客服】{text}"
     if isinstance(message, GuideCard) and message.form_url and message.form_url not in text:
         text = f"{text}\n在线办理：{message.form_url}" if text else message.form_url
     return text

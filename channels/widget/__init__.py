@@ -18,6 +18,7 @@ import logging
 
 from sanic import Sanic
 
+from channels.conversation import gate_of
 from channels.widget.config import load_widget_settings
 from channels.widget.history import TrackerClient
 from channels.widget.routes import widget_blueprint
@@ -32,7 +33,7 @@ def install(app: Sanic, services: Services) -> None:
     """Add the widget's routes; the tracker client opens and closes with the server."""
     settings = services.settings
     widget = load_widget_settings(settings)
-    app.blueprint(widget_blueprint(widget))
+    app.blueprint(widget_blueprint(widget, gate_of(app, services)))
 
     @app.before_server_start
     async def open_tracker(app: Sanic) -> None:

@@ -4,14 +4,21 @@ In (JSON text frames)::
 
     {"type": "message", "text": "鄞州区", "payload": "/inform_region{…}"?, "elder_mode": true?}
     {"type": "ping"}
+    {"type": "form_opened"}                  the person opened the application form (the 好差评 follows)
 
 ``text`` is what the person typed, or the title of the button they chose; ``payload`` (a button's
 payload, docs/messages.md) is what the dialogue receives instead when present.
 
+``payload`` is used only when the service offered that button to this conversation (the
+conversation gate checks); otherwise ``text`` goes to the dialogue as typed words. Typed text that
+starts with ``/`` is never a payload.
+
 Out::
 
     {"type": "typing"}                       the dialogue is working on an answer
-    {"type": "bot", "messages": [...]}       the answer (see channels.widget.messages)
+    {"type": "bot", "messages": [...]}       the answer (see channels.widget.messages); empty while an agent
+                                             holds the conversation
+    {"type": "push", "messages": [...]}      not an answer: an agent's words, a queue notice, a call-back offer
     {"type": "error", "message": "…"}        a problem to show, in Chinese
     {"type": "pong"}
 
@@ -45,10 +52,11 @@ def valid_sender(sender: Any) -> bool:
 
 @dataclass(frozen=True)
 class UserTurn:
-    """One message for the dialogue: what it receives and the metadata that goes with it."""
+    """One message: what the person typed (or the chosen button's title), the button's payload, elder mode."""
 
     text: str
     elder_mode: bool
+    payload: str | None = None
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -60,7 +68,18 @@ class Ping:
     pass
 
 
-def parse_frame(raw: str | bytes | None) -> UserTurn | Ping:
+@dataclass(frozen=True)
+class FormOpened:
+    """The person clicked the link to the application form."""
+
+    elder_mode: bool = False
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {"channel": "widget", "elder_mode": self.elder_mode}
+
+
+def parse_frame(raw: str | bytes | None) -> UserTurn | Ping | FormOpened:
     """The meaning of one frame, or :class:`FrameError` saying (in Chinese) what was wrong."""
     if raw is None:
         raise FrameError("消息为空")
@@ -80,6 +99,8 @@ def parse_frame(raw: str | bytes | None) -> UserTurn | Ping:
     kind = frame.get("type")
     if kind == "ping":
         return Ping()
+    if kind == "form_opened":
+        return FormOpened(elder_mode=frame.get("elder_mode") is True)
     if kind != "message":
         raise FrameError("不支持的消息类型")
     text, payload = frame.get("text"), frame.get("payload")
@@ -87,15 +108,16 @@ def parse_frame(raw: str | bytes | None) -> UserTurn | Ping:
         raise FrameError("按钮内容不正确")
     if text is not None and not isinstance(text, str):
         raise FrameError("消息格式不正确")
-    content = payload if payload is not None else (text or "")
-    if not content.strip():
+    if not (text or "").strip() and payload is None:
         raise FrameError("请输入要咨询的内容")
-    if len(content) > MAX_MESSAGE_CHARS or len(text or "") > MAX_MESSAGE_CHARS:
+    if len(payload or "") > MAX_MESSAGE_CHARS or len(text or "") > MAX_MESSAGE_CHARS:
         raise FrameError(f"消息太长，请控制在 {MAX_MESSAGE_CHARS} 字以内")
-    text = typed(content).strip() if payload is None else content
-    if not text:
-        raise FrameError("请输入要咨询的内容")
-    return UserTurn(text=text, elder_mode=frame.get("elder_mode") is True)
+    shown = (text or "").strip()
+    if payload is None:
+        shown = typed(shown).strip()  # typed text is never a payload
+        if not shown:
+            raise FrameError("请输入要咨询的内容")
+    return UserTurn(text=shown, elder_mode=frame.get("elder_mode") is True, payload=payload)
 
 
 def encode(frame: dict[str, Any]) -> str:
@@ -108,6 +130,10 @@ def typing_frame() -> str:
 
 def bot_frame(messages: list[dict[str, Any]]) -> str:
     return encode({"type": "bot", "messages": messages})
+
+
+def push_frame(messages: list[dict[str, Any]]) -> str:
+    return encode({"type": "push", "messages": messages})
 
 
 def error_frame(message: str) -> str:

@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.exceptions import ConnectionClosed
 
+from channels.conversation import ConversationGate, Incoming
 from channels.dialogue import DialogueUnavailable
 from channels.http import error_response, json_response
 from channels.widget.assets import Asset
@@ -29,15 +30,18 @@ from channels.widget.config import WidgetSettings
 from channels.widget.history import TrackerUnavailable
 from channels.widget.messages import widget_messages
 from channels.widget.protocol import (
+    FormOpened,
     FrameError,
     Ping,
     bot_frame,
     error_frame,
     parse_frame,
     pong_frame,
+    push_frame,
     typing_frame,
     valid_sender,
 )
+from daofu.messages import BotMessage
 from knowledge import DEMO_NOTICE
 
 log = logging.getLogger(__name__)
@@ -83,7 +87,7 @@ async def _send(ws: WebsocketImplProtocol, frame: str) -> bool:
     return True
 
 
-def widget_blueprint(widget: WidgetSettings) -> Blueprint:
+def widget_blueprint(widget: WidgetSettings, gate: ConversationGate) -> Blueprint:
     bp = Blueprint("widget")
     assets = {name: Asset.read(STATIC_DIR / name) for name in PUBLIC_FILES}
     portal = portal_page()
@@ -135,6 +139,11 @@ def widget_blueprint(widget: WidgetSettings) -> Blueprint:
             return
         log.info("widget %s connected", sender)
         turns = 0
+
+        async def deliver(_sender: str, messages: list[BotMessage]) -> bool:
+            return await _send(ws, push_frame(widget_messages(messages)))
+
+        disconnect = gate.push.connect(sender, deliver)
         try:
             while True:
                 raw = await ws.recv()
@@ -148,11 +157,17 @@ def widget_blueprint(widget: WidgetSettings) -> Blueprint:
                 if isinstance(frame, Ping):
                     await ws.send(pong_frame())
                     continue
+                if isinstance(frame, FormOpened):
+                    rating = await gate.form_opened(sender, frame.metadata)
+                    if rating:
+                        await _send(ws, push_frame(widget_messages(rating)))
+                    continue
                 # A message that arrived is answered even if the page goes away meanwhile (Sanic
                 # cancels this handler when the connection drops): the turn runs to its end, its
                 # answer lands in the tracker, and the page reads it from the history when it is back.
                 open_ = await _send(ws, typing_frame())
-                turn = asyncio.ensure_future(request.app.ctx.dialogue.send(sender, frame.text, frame.metadata))
+                incoming = Incoming(frame.text, frame.payload)
+                turn = asyncio.ensure_future(gate.turn(sender, incoming, frame.metadata))
                 _unfinished.add(turn)
                 turn.add_done_callback(partial(_turn_done, sender))
                 try:
@@ -170,6 +185,7 @@ def widget_blueprint(widget: WidgetSettings) -> Blueprint:
         except (ConnectionClosed, WebsocketClosed):
             pass
         finally:
+            disconnect()
             log.info("widget %s disconnected after %d turns", sender, turns)
 
     return bp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +21,14 @@ REDIS_SERVER = Path("/usr/bin/redis-server")
 
 
 def services_for(settings: Settings | None = None) -> Services:
-    """The shared objects a channel is installed with, on an empty in-memory database.
+    """The shared objects a channel is installed with, on an empty database of their own.
 
-    ``settings`` default to the environment (``Settings.from_env()``), as the service reads it.
+    A SQLite file, not ``sqlite://``: the records are written from worker threads, and an in-memory
+    SQLite database is one per thread. ``settings`` default to the environment
+    (``Settings.from_env()``), as the service reads it.
     """
-    return Services(settings or Settings.from_env(), create_engine_for("sqlite://"))
+    path = Path(tempfile.mkdtemp(prefix="daofu-channel-")) / "service.db"
+    return Services(settings or Settings.from_env(), create_engine_for(f"sqlite:///{path}"))
 
 
 @pytest.fixture(scope="session")

@@ -173,15 +173,57 @@ def test_unknown_guides_get_404(backend):
 
 
 def test_the_sms_text_fits_and_carries_the_form_link(backend, catalog):
-    sms = one(backend, "GET", f"/api/agent/guides/{GUIDE}/sms", headers=AUTH).json()
+    reply = one(backend, "GET", f"/api/agent/guides/{GUIDE}/sms", headers=AUTH, params={"region": "鄞州区"})
+    sms = reply.json()
     assert sms["length"] == len(sms["text"]) <= sms["limit"] == 300
-    assert catalog.guide(GUIDE).form_url in sms["text"] and "居民身份证换领" in sms["text"]
+    assert catalog.guide(GUIDE).form_url in sms["text"] and "居民身份证换领（鄞州区办理）" in sms["text"]
+    assert sms["region"] == "鄞州区"
     assert [entry.action for entry in backend.lookups.recent()] == ["sms"]
 
 
+def test_a_per_district_matter_gets_no_sms_without_the_callers_district(backend):
+    missing, wrong, bad, link = run(
+        backend,
+        ("GET", f"/api/agent/guides/{GUIDE}/sms", {"headers": AUTH}),
+        ("GET", f"/api/agent/guides/{GUIDE}/sms", {"headers": AUTH, "params": {"region": "海曙区"}}),
+        ("GET", f"/api/agent/guides/{GUIDE}/sms", {"headers": AUTH, "params": {"region": "火星区"}}),
+        ("POST", f"/api/agent/guides/{GUIDE}/send-link", {"headers": AUTH, "json": {}}),
+    )
+    assert missing.status_code == 409 and missing.json()["needs_region"] is True
+    assert "请先选择来电人所在的区县" in missing.json()["error"]
+    assert wrong.status_code == 409 and wrong.json()["guide_id"] == "NB-330203-NBC-A-033"
+    assert "海曙区" in wrong.json()["error"]
+    assert bad.status_code == 400
+    assert link.status_code == 409
+    assert backend.lookups.recent() == []  # nothing was copied or sent
+
+
+def test_the_guide_of_the_chosen_district_opens_and_says_it_is_per_district(backend):
+    chosen, detail = run(
+        backend,
+        ("GET", "/api/agent/matters/NBC-A-033/guide", {"headers": AUTH, "params": {"region": "北仑区"}}),
+        ("GET", f"/api/agent/guides/{GUIDE}", {"headers": AUTH}),
+    )
+    assert chosen.status_code == 200
+    assert chosen.json()["region"] == "北仑区" and chosen.json()["per_district"] is True
+    assert detail.json()["per_district"] is True
+
+
+def test_links_use_the_configured_public_address(tmp_path):
+    settings = Settings(var_dir=PROJECT_ROOT / "var", public_url_override="https://zwfw.example.gov.cn")
+    catalog = Catalog(create_engine_for(Settings(var_dir=PROJECT_ROOT / "var").database_url), settings)
+    url = f"sqlite:///{tmp_path / 'service.db'}"
+    backend = AgentBackend(
+        directory=AgentDirectory(tokens={TOKEN: "agent-1"}), catalog=catalog, searcher=lambda: None,
+        records=ConversationRecords(create_engine_for(url)), lookups=LookupLog(create_engine(url)),
+    )  # fmt: skip
+    sms = one(backend, "GET", f"/api/agent/guides/{GUIDE}/sms", headers=AUTH, params={"region": "鄞州区"}).json()
+    assert "https://zwfw.example.gov.cn/forms/NBC-A-033" in sms["text"] and "127.0.0.1" not in sms["text"]
+
+
 def test_sending_a_link_is_recorded_with_the_number_masked(backend):
-    reply = one(backend, "POST", f"/api/agent/guides/{GUIDE}/send-link", headers=AUTH,
-                json={"phone": "13812345678", "q": "换身份证，身份证号330203199001011234"})  # fmt: skip
+    body = {"phone": "13812345678", "q": "换身份证，身份证号330203199001011234", "region": "鄞州区"}
+    reply = one(backend, "POST", f"/api/agent/guides/{GUIDE}/send-link", headers=AUTH, json=body)
     body = reply.json()
     assert reply.status_code == 200 and body["recorded"] is True
     assert body["phone"] == "138****5678" and "未真正发出" in body["note"]
@@ -193,7 +235,7 @@ def test_sending_a_link_is_recorded_with_the_number_masked(backend):
 
 
 def test_sending_a_link_without_a_number_is_fine(backend):
-    reply = one(backend, "POST", f"/api/agent/guides/{GUIDE}/send-link", headers=AUTH)
+    reply = one(backend, "POST", f"/api/agent/guides/{GUIDE}/send-link", headers=AUTH, json={"region": "鄞州区"})
     assert reply.status_code == 200 and reply.json()["phone"] is None
 
 
@@ -244,11 +286,14 @@ def test_handoffs_are_queued_taken_and_closed(backend):
         ("GET", "/api/agent/handoffs", {"headers": AUTH, "params": {"status": "closed"}}),
     )
     assert [h["id"] for h in queue.json()["handoffs"]] == [first.id, second.id]
+    assert [h["position"] for h in queue.json()["handoffs"]] == [1, 2]
+    assert all(isinstance(h["waiting_seconds"], int) for h in queue.json()["handoffs"])
     assert queue.json()["handoffs"][0]["summary"] == "用户：转人工"
     assert queue.json()["handoffs"][0]["matter_name"] == "居民身份证换领"
     assert queue.json()["handoffs"][1]["matter_name"] is None
     assert taken.json()["status"] == "taken" and taken.json()["taken_by"] == "agent-1"
-    assert [(h["id"], h["status"]) for h in after_take.json()["handoffs"]] == [(first.id, "taken"), (second.id, "open")]
+    # Waiting ones first (the longest wait on top), then the ones agents hold.
+    assert [(h["id"], h["status"]) for h in after_take.json()["handoffs"]] == [(second.id, "open"), (first.id, "taken")]
     assert closed.json()["status"] == "closed"
     assert [h["id"] for h in after_close.json()["handoffs"]] == [second.id]
     assert [h["id"] for h in closed_list.json()["handoffs"]] == [first.id]
@@ -279,8 +324,12 @@ def test_the_report_counts_this_months_lookups_by_agent(backend):
     *_, report, empty, bad = run(
         backend,
         ("GET", f"/api/agent/guides/{GUIDE}", {"headers": AUTH}),
-        ("GET", f"/api/agent/guides/{GUIDE}/sms", {"headers": AUTH}),
-        ("POST", f"/api/agent/guides/{GUIDE}/send-link", {"headers": other, "json": {"phone": "0574-87654321"}}),
+        ("GET", f"/api/agent/guides/{GUIDE}/sms", {"headers": AUTH, "params": {"region": "鄞州区"}}),
+        (
+            "POST",
+            f"/api/agent/guides/{GUIDE}/send-link",
+            {"headers": other, "json": {"phone": "0574-87654321", "region": "鄞州区"}},
+        ),
         ("GET", "/api/agent/report", {"headers": AUTH}),
         ("GET", "/api/agent/report", {"headers": AUTH, "params": {"month": "2001-01"}}),
         ("GET", "/api/agent/report", {"headers": AUTH, "params": {"month": "2025-13"}}),

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from channels.agent.sms import MAX_SMS_CHARS, compose, facts_of, key_materials, sms_text
+from channels.agent.sms import MAX_SMS_CHARS, compose, facts_of, is_conditional, key_materials, sms_text
 from knowledge import DEMO_NOTICE_SHORT
 from knowledge.records import Material, Online
 from knowledge.repository import Guide, Matter, Region
@@ -14,8 +14,8 @@ from knowledge.repository import Guide, Matter, Region
 LINK = "http://127.0.0.1:8000/forms/NBC-A-033?guide=NB-330212-NBC-A-033"
 
 
-def material(name: str, required: bool = True) -> Material:
-    return Material(name=name, form="原件", copies=1, required=required, e_license=False, note="")
+def material(name: str, required: bool = True, note: str = "") -> Material:
+    return Material(name=name, form="原件", copies=1, required=required, e_license=False, note=note)
 
 
 def make_guide(**changes) -> Guide:
@@ -39,16 +39,39 @@ def make_guide(**changes) -> Guide:
     return guide
 
 
-def test_the_text_names_the_matter_materials_place_and_link():
+def test_the_text_names_the_matter_district_materials_steps_place_and_link():
     text = sms_text(make_guide())
     assert text.splitlines() == [
-        "【甬导服】居民身份证换领（鄞州区）",
-        "需带：原居民身份证、居民户口簿、数码照片回执",
+        "【甬导服】居民身份证换领（鄞州区办理）",
+        "需带：原居民身份证、居民户口簿",
+        "视情形另带：数码照片回执",
+        "步骤：①申请 ②受理",
         "地点：宁波市鄞州区惠风东路568号",
         "咨询：0574-86879064",
         f"在线办理：{LINK}",
         DEMO_NOTICE_SHORT,
     ]
+
+
+def test_conditional_materials_are_not_listed_as_what_everyone_brings():
+    agent_id = material("代办人有效身份证件", required=False)
+    household = material("居民户口簿", required=True, note="视情况提供，户籍信息可联网核验的免于提交")
+    photo = material("数码照片回执")
+    assert [is_conditional(m) for m in (agent_id, household, photo)] == [True, True, False]
+    text = sms_text(make_guide(materials=(photo, agent_id, household)))
+    assert "需带：数码照片回执\n" in text
+    assert "视情形另带：代办人有效身份证件、居民户口簿" in text
+
+
+def test_the_first_step_such_as_reporting_the_loss_survives_shortening():
+    steps = (
+        "先挂失：通过宁波市民卡APP或服务热线申请挂失",
+        *(f"第{i}步要做的一件很长很长的事情说明" for i in range(2, 12)),
+    )
+    many = tuple(material(f"材料{i:02d}号证明文件") for i in range(12))
+    text = sms_text(make_guide(steps=steps, materials=many))
+    assert len(text) <= MAX_SMS_CHARS
+    assert "步骤：①先挂失" in text and "等11步" in text
 
 
 def test_required_materials_come_first():
@@ -70,6 +93,7 @@ def test_long_guides_are_shortened_to_the_limit_keeping_the_whole_link():
     assert len(text) <= MAX_SMS_CHARS
     assert f"在线办理：{LINK}" in text
     assert "等30项" in text  # the count says more exist
+    assert "（鄞州区办理）" in text  # the district is never cut
     assert "咨询：" not in text  # the phone goes first
 
 

@@ -7,18 +7,25 @@ the customer-service API is the local HTTP stub.
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from channels.conversation import ConversationGate
 from channels.dialogue import DialogueUnavailable
+from channels.push import LocalPush
 from channels.wechat.channel import WeChatChannel, sender_id
 from channels.wechat.customer_service import CustomerServiceClient
 from channels.wechat.dedupe import MemoryTurnStore
 from channels.wechat.events import DIALOGUE_DOWN, EMPTY_TEXT, MENU_PAYLOADS, ONLY_TEXT, UNKNOWN_MENU
 from channels.wechat.messages import IncomingMessage, TextOut
 from channels.wechat.options import MemoryOptionStore
+from daofu.config import Settings
 from daofu.messages import BotMessage, read_turn
+from daofu.records import ConversationRecords
+from knowledge.db import create_engine_for
 
 CHOICES = [
     {
@@ -61,7 +68,10 @@ def event(name: str, key: str = "", user: str = "o1") -> IncomingMessage:
 
 
 def channel_with(dialogue: Dialogue, push: CustomerServiceClient | None = None) -> WeChatChannel:
-    return WeChatChannel(dialogue.send, MemoryTurnStore(60), MemoryOptionStore(600), push)
+    """The channel as the service wires it: every turn through a real conversation gate."""
+    records = ConversationRecords(create_engine_for(f"sqlite:///{Path(tempfile.mkdtemp()) / 'records.db'}"))
+    gate = ConversationGate(lambda: dialogue, records, LocalPush(), Settings())
+    return WeChatChannel(gate.turn, MemoryTurnStore(60), MemoryOptionStore(600), push)
 
 
 def run(coroutine):

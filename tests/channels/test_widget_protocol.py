@@ -28,10 +28,11 @@ def test_a_typed_message_goes_to_the_dialogue_as_typed_trimmed():
     assert turn.metadata == {"channel": "widget", "elder_mode": False}
 
 
-def test_a_button_sends_its_payload_verbatim():
+def test_a_button_keeps_its_title_and_its_payload_verbatim():
+    # The title goes on with the payload: the gate sends the title when it did not offer the payload.
     payload = '/choose_option{"guide_id":"NB-330212-NBC-A-020"}'
     turn = parse_frame(frame(type="message", text="居民身份证换领", payload=payload, elder_mode=True))
-    assert turn == UserTurn(text=payload, elder_mode=True)
+    assert turn == UserTurn(text="居民身份证换领", elder_mode=True, payload=payload)
     assert turn.metadata == {"channel": "widget", "elder_mode": True}
 
 

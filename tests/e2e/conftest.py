@@ -47,7 +47,13 @@ SERVICE_TEST_ENV: dict[str, str] = {
     "DAOFU_WECHAT_SECRET": "e2e-wechat-secret",
     "DAOFU_WECHAT_TEST_HOOKS": "1",  # lets a test lower the reply deadline per request
     "DAOFU_AGENT_TOKENS": ",".join(f"{agent}:{token}" for agent, token in AGENT_TOKENS.items()),
+    # Hand-offs left open by one test must not time out under another (test_bad_input checks that no
+    # stored hand-off changes); the timeout has its own service in test_rating_and_payloads.py.
+    "DAOFU_HANDOFF_TIMEOUT": "86400",
 }
+# Window sizes people look at: the console on a 1280×900 desk screen, the widget on a phone.
+CONSOLE_WINDOW = (1280, 900)
+PHONE_WINDOW = (390, 844)
 
 
 def make_runtime_dir(target: Path, source: Path = PROJECT_ROOT / "var") -> Path:

@@ -8,6 +8,7 @@ to the queue is in tests/e2e/test_widget_browser.py.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,7 +27,7 @@ from channels.agent.lookup_log import Lookup, LookupLog
 from daofu.processes import ServerPair
 from daofu.records import ConversationRecords
 from knowledge.db import create_engine_for
-from tests.e2e.conftest import AGENT_TOKENS, BROWSER_WINDOW, save_screenshot
+from tests.e2e.conftest import AGENT_TOKENS, BROWSER_WINDOW, CONSOLE_WINDOW, PHONE_WINDOW, save_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -97,9 +98,10 @@ def test_detail_sms_and_send_link_on_the_real_service(service, servers):
     hit = service.get("/api/agent/search", params={"q": NEED, "region": "鄞州区"}, headers=AUTH).json()["hits"][0]
     guide = service.get(f"/api/agent/guides/{hit['guide_id']}", params={"q": NEED}, headers=AUTH).json()
     assert guide["materials"] and guide["steps"] and guide["form_url"].startswith(servers.service_url)
-    sms = service.get(f"/api/agent/guides/{hit['guide_id']}/sms", headers=AUTH).json()
+    sms = service.get(f"/api/agent/guides/{hit['guide_id']}/sms", params={"region": "鄞州区"}, headers=AUTH).json()
     assert len(sms["text"]) <= 300 and guide["form_url"] in sms["text"]
-    sent = service.post(f"/api/agent/guides/{hit['guide_id']}/send-link", json={"phone": "13912345678"}, headers=AUTH)
+    body = {"phone": "13912345678", "region": "鄞州区"}
+    sent = service.post(f"/api/agent/guides/{hit['guide_id']}/send-link", json=body, headers=AUTH)
     assert sent.status_code == 200 and sent.json()["phone"] == "139****5678"
     entry = newest(servers, "send_link")
     assert (entry.agent_id, entry.guide_id, entry.phone) == (AGENT, hit["guide_id"], "139****5678")
@@ -216,7 +218,7 @@ def test_keyboard_search_detail_and_sms(console: ConsolePage, servers: ServerPai
     console.wait(lambda: console.by_id("sms-text").get_attribute("value"), "c did not produce the SMS text")
     sms = console.by_id("sms-text").get_attribute("value")
     assert len(sms) <= 300 and "居民身份证换领" in sms and "/forms/NBC-A-033" in sms
-    assert console.by_id("sms-count").text == f"{len(sms)} / 300 字"
+    assert console.by_id("sms-count").text == f"{len(sms)} / 300 字 · 鄞州区"
     console.wait(lambda: console.by_id("action-status").text, "no word on the copy")
     save_screenshot(console.driver, "agent-guide-detail-sms")
 
@@ -249,6 +251,8 @@ def test_the_handoff_queue_shows_new_handoffs_and_takes_and_closes_them(console:
     save_screenshot(console.driver, "agent-handoff-queue")
 
     item.find_element(By.XPATH, ".//button[text()='接听']").click()
+    console.wait(lambda: console.by_id("talk").is_displayed(), "taking the hand-off did not open the conversation")
+    console.by_id("talk-back").click()
     console.wait(lambda: f"已接听 · {AGENT}" in console.driver.find_element(By.CSS_SELECTOR, item_css).text,
                  "taking the hand-off did not show")  # fmt: skip
     assert records.handoffs("taken")[-1].taken_by == AGENT
@@ -261,7 +265,10 @@ def test_the_monthly_report_view(console: ConsolePage):
     console.logged_in()
     console.by_id("report-button").click()
     console.wait(lambda: "汇总" in console.by_id("report-body").text, "the report did not render")
-    assert "按坐席" in console.by_id("report-body").text
+    body = console.by_id("report-body").text
+    assert "按坐席" in body
+    for part in ("服务概况", "人工坐席", "等待接入", "首次回复", "好差评分布", "热门事项", "知识缺口"):
+        assert part in body, part
     save_screenshot(console.driver, "agent-monthly-report")
     console.by_id("report-close").click()
     assert console.by_id("console").is_displayed()
@@ -274,3 +281,172 @@ def test_a_reload_keeps_the_login_for_this_tab(console: ConsolePage):
     console.by_id("logout-button").click()
     console.wait(lambda: console.by_id("login").is_displayed(), "logout did not return to the login")
     assert console.driver.execute_script("return sessionStorage.getItem('daofu.agentToken');") is None
+
+
+# --- live takeover: the widget and the console in one browser -------------------------------------
+
+
+def wait_for(condition: Callable[[], Any], message: str, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.3)
+    pytest.fail(f"{message} (after {timeout:.0f} s)")
+
+
+def test_an_agent_takes_over_a_widget_conversation_and_gives_it_back(browser: WebDriver, servers: ServerPair):
+    from tests.e2e.test_widget_browser import WidgetPage
+
+    records = ConversationRecords(create_engine_for(servers.settings.database_url))
+    browser.set_window_size(*PHONE_WINDOW)
+    widget = WidgetPage(browser, servers.service_url).load()
+    widget_tab = browser.current_window_handle
+    widget.open()
+    widget.send(NEED)
+    widget.wait_for_elements(".dw-choice", "no district question")
+    next(b for b in widget.find_all(".dw-choice") if b.text == "鄞州区").click()
+    widget.wait_for_elements(".dw-card", "no guide card after the district")
+    widget.send("转人工")
+    notice = widget.wait_for_elements(".dw-human", "no hand-off notice")[-1]
+    assert "排队第" in notice.text and "预计等待约" in notice.text and "分钟" in notice.text
+    assert not widget.find_all(".dw-rate"), "the rating must not be asked right after asking for a person"
+    sender = widget.sender()
+    handoff = wait_for(lambda: records.active_handoff(sender), "the hand-off was not recorded")
+
+    # The agent, in another tab of a 1280×900 screen, sees it waiting and takes it.
+    browser.switch_to.new_window("tab")
+    console_tab = browser.current_window_handle
+    browser.set_window_size(*CONSOLE_WINDOW)
+    console = ConsolePage(browser, servers.service_url)
+    console.logged_in()
+    item_css = f'#handoffs li[data-id="{handoff.id}"]'
+    item = console.wait(lambda: browser.find_element(By.CSS_SELECTOR, item_css), "the hand-off is not in the queue")
+    assert "已等待" in item.text and "事项：居民身份证换领" in item.text
+    item.find_element(By.XPATH, ".//button[text()='接听']").click()
+    console.wait(lambda: console.by_id("talk").is_displayed(), "taking the hand-off did not open the conversation")
+    facts = console.by_id("talk-facts").text
+    assert "居民身份证换领" in facts and "鄞州区" in facts and "网页" in facts
+    console.wait(lambda: NEED in console.by_id("talk-log").text, "the transcript so far is not shown")
+    greeting = "您好，我是12345热线工作人员。请问您的身份证是哪一年办的？"
+    console.by_id("talk-input").send_keys(greeting)
+    console.by_id("talk-send").click()
+    console.wait(lambda: greeting in console.by_id("talk-log").text, "the agent's reply is not in the transcript")
+
+    # The citizen sees a person join and the agent's words, marked as a person's.
+    browser.switch_to.window(widget_tab)
+    browser.set_window_size(*PHONE_WINDOW)
+    widget.wait(lambda: widget.find_all(".dw-agent-joined"), "the widget did not say a person joined")
+    widget.wait(lambda: greeting in widget.texts(".dw-agent-bubble"), "the agent's reply did not reach the widget")
+    answers_before = len(widget.bot_texts())
+    widget.send("2015年办的，我的电话是13812345678")
+    widget.wait_idle()
+    save_screenshot(browser, "takeover-widget-agent-reply")
+    time.sleep(2)
+    assert len(widget.bot_texts()) == answers_before, "the assistant answered while the agent held the conversation"
+
+    # The agent reads the answer, masked, and gives the conversation back.
+    browser.switch_to.window(console_tab)
+    browser.set_window_size(*CONSOLE_WINDOW)
+    console.wait(lambda: "2015年办的" in console.by_id("talk-log").text, "the citizen's answer is not in the console")
+    log_text = console.by_id("talk-log").text
+    assert "138****5678" in log_text and "13812345678" not in log_text
+    save_screenshot(browser, "takeover-console-conversation")
+    console.by_id("talk-release").click()
+    console.wait(lambda: console.by_id("queue-view").is_displayed(), "release did not return to the queue")
+    assert records.handoff(handoff.id).status == "closed"
+    kinds = [event.kind for event in records.handoff_events(handoff.id)]
+    assert kinds[:2] == ["opened", "taken"] and "agent" in kinds and "citizen" in kinds and kinds[-1] == "released"
+
+    # The assistant is back, with its context: the next question is about the same matter.
+    browser.switch_to.window(widget_tab)
+    browser.set_window_size(*PHONE_WINDOW)
+    widget.wait(lambda: widget.find_all(".dw-agent-notice:not(.dw-agent-joined)"), "no word that the agent left")
+    widget.wait_for_elements(".dw-rate", "no 好差评 after the agent released the conversation")
+    before = len(widget.bot_texts())
+    widget.send("要带什么材料？")
+    widget.wait(
+        lambda: any("居民身份证换领" in text and "鄞州区" in text and "需要准备" in text
+                    for text in widget.bot_texts()[before:]),
+        "the assistant did not answer about the same matter and district after release",
+    )  # fmt: skip
+    save_screenshot(browser, "takeover-widget-after-release")
+    browser.close()
+    browser.switch_to.window(console_tab)
+
+
+def test_a_new_search_closes_the_previous_guide(console: ConsolePage):
+    console.logged_in()
+    Select(console.by_id("region")).select_by_visible_text("鄞州区")
+    console.by_id("q").send_keys(NEED, Keys.ENTER)
+    console.wait(lambda: console.results(), "no results")
+    console.results()[0].click()
+    console.wait(lambda: console.by_id("detail-body").is_displayed(), "the guide did not open")
+    console.by_id("q").clear()
+    console.by_id("q").send_keys("开小吃店要办什么证", Keys.ENTER)
+    console.wait(lambda: not console.by_id("detail-body").is_displayed(), "the previous guide stayed open")
+    console.driver.find_element(By.TAG_NAME, "body").click()
+    console.keys("c")
+    time.sleep(1)
+    assert console.by_id("sms-text").get_attribute("value") == "", "c copied the guide of the previous search"
+
+
+def test_no_district_means_no_sms_until_the_agent_chooses_one(console: ConsolePage, servers: ServerPair):
+    console.driver.set_window_size(*CONSOLE_WINDOW)
+    console.logged_in()
+    console.wait(lambda: len(Select(console.by_id("region")).options) == 11, "the district filter was not filled")
+    console.by_id("q").send_keys(NEED, Keys.ENTER)  # no district chosen
+    console.wait(lambda: console.results(), "no results")
+    console.results()[0].click()
+    console.wait(lambda: console.by_id("detail-body").is_displayed(), "the guide did not open")
+    assert "需确认区县" in console.by_id("detail-body").text
+    console.by_id("copy-sms").click()
+    console.wait(lambda: "请先" in console.by_id("action-status").text, "the SMS was not refused without a district")
+    assert console.by_id("sms-text").get_attribute("value") == ""
+    status = console.by_id("action-status")
+    assert status.is_displayed() and in_view(console.driver, status), "the refusal is not where the agent looks"
+    save_screenshot(console.driver, "agent-sms-needs-district")
+
+    Select(console.by_id("guide-district")).select_by_visible_text("北仑区")
+    console.wait(lambda: "北仑区" in console.by_id("detail-body").text, "the chosen district's guide did not open")
+    console.by_id("copy-sms").click()
+    console.wait(lambda: console.by_id("sms-text").get_attribute("value"), "no SMS after choosing the district")
+    sms = console.by_id("sms-text").get_attribute("value")
+    assert "（北仑区办理）" in sms and servers.service_url in sms
+    assert "需带：" in sms and "步骤：①" in sms
+    console.wait(lambda: "已复制" in console.by_id("action-status").text, "no word on the copy")
+    assert in_view(console.driver, console.by_id("action-status")), "the confirmation is below the visible column"
+    save_screenshot(console.driver, "agent-sms-for-chosen-district")
+
+
+def in_view(driver: WebDriver, element: WebElement) -> bool:
+    """Whether ``element`` is inside the window (not scrolled away below the column's end)."""
+    return driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;",
+        element,
+    )
+
+
+def test_the_queue_shows_waiting_times_longest_first_and_long_ids_fit(console: ConsolePage, servers: ServerPair):
+    console.driver.set_window_size(*CONSOLE_WINDOW)
+    records = ConversationRecords(create_engine_for(servers.settings.database_url))
+    long_sender = "web-" + "0123456789abcdef" * 4
+    first = records.open_handoff(long_sender, channel="widget", reason="user_request", summary="用户：人工")
+    second = records.open_handoff("wx-o" + uuid.uuid4().hex, channel="wechat", reason="user_request", summary="…")
+    console.logged_in()
+    console.wait(lambda: console.driver.find_elements(By.CSS_SELECTOR, f'#handoffs li[data-id="{second.id}"]'),
+                 "the hand-offs did not appear")  # fmt: skip
+    ids = [int(node.get_attribute("data-id")) for node in console.driver.find_elements(By.CSS_SELECTOR, "#handoffs li")
+           if node.get_attribute("data-id")]  # fmt: skip
+    assert ids.index(first.id) < ids.index(second.id)  # the longer wait is higher up
+    item = console.driver.find_element(By.CSS_SELECTOR, f'#handoffs li[data-id="{first.id}"]')
+    assert "已等待" in item.text
+    column = console.driver.find_element(By.CSS_SELECTOR, ".queue-column")
+    assert console.driver.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth;", column)
+    sender = item.find_element(By.CSS_SELECTOR, ".handoff-sender")
+    assert sender.get_attribute("title") == long_sender and "…" in sender.text
+    save_screenshot(console.driver, "agent-queue-waiting-times")
+    for handoff in (first, second):
+        records.end_handoff(handoff.id, "closed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ def test_run_reaches_ready_and_ctrl_c_stops_both_servers(tmp_path):
     runtime = make_runtime_dir(tmp_path / "var")
     service_port, rasa_port = free_port(), free_port()
     env = dict(os.environ, DAOFU_VAR_DIR=str(runtime), DAOFU_PORT=str(service_port), DAOFU_RASA_PORT=str(rasa_port))
+    env.pop("DAOFU_AGENT_TOKENS", None)  # the embedded default: no agents named
     process = subprocess.Popen(
         [sys.executable, "-m", "daofu.cli", "run"],
         cwd=PROJECT_ROOT,
@@ -45,6 +47,13 @@ def test_run_reaches_ready_and_ctrl_c_stops_both_servers(tmp_path):
         assert httpx.get(f"http://127.0.0.1:{rasa_port}/status").status_code == 200
         banner = "".join(output)
         assert f"http://127.0.0.1:{service_port}/" in banner and "/agent" in banner
+        # The console works on the first run: a local token, readable only by its owner, named in the banner.
+        token_file = runtime / "secrets" / "agent-token"
+        assert f"log in as local-agent with the token in {token_file}" in banner
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        token = token_file.read_text().strip()
+        me = httpx.get(f"http://127.0.0.1:{service_port}/api/agent/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json() == {"agent_id": "local-agent"}
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)

@@ -21,7 +21,7 @@ from wechatpy.utils import WeChatSigner
 
 from bot.actions.greeting import GREETING
 from channels.wechat.events import ONLY_TEXT
-from tests.e2e.conftest import SERVICE_TEST_ENV
+from tests.e2e.conftest import AGENT_TOKENS, SERVICE_TEST_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -335,3 +335,63 @@ def test_an_encrypted_request_without_encrypt_gets_400(servers, wechat):
     query = {**wechat.signed(), "encrypt_type": "aes", "msg_signature": "x"}
     response = httpx.post(f"{servers.service_url}/wechat", params=query, content=b"<xml><A>1</A></xml>", timeout=30)
     assert response.status_code == 400 and "lacks Encrypt" in response.text
+
+
+# -- a person takes over -------------------------------------------------------------------------
+
+AGENT_ID, AGENT_TOKEN = next(iter(AGENT_TOKENS.items()))
+AGENT_AUTH = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+
+
+def pushed_to(wechat_api, openid: str, fragment: str) -> dict[str, Any]:
+    """The customer-service text message to ``openid`` that contains ``fragment`` (waits for it)."""
+    return wechat_api.wait_for_message(
+        lambda m: m.get("touser") == openid and m.get("msgtype") == "text" and fragment in m["text"]["content"],
+        timeout=30,
+    )
+
+
+def test_an_agent_takes_over_a_wechat_conversation_and_gives_it_back(servers, wechat, wechat_api, service):
+    openid = new_openid()
+    reply = wechat.read(wechat.post(text_xml(openid, "转人工", new_msg_id())))
+    assert "已为您转接人工客服" in reply.content and "预计等待约" in reply.content
+    assert "好差评" not in reply.content  # no rating right after asking for a person
+    queue = service.get("/api/agent/handoffs", headers=AGENT_AUTH).json()["handoffs"]
+    (handoff,) = [h for h in queue if h["sender_id"] == f"wx-{openid}"]
+    assert handoff["channel"] == "wechat" and handoff["status"] == "open"
+
+    taken = service.post(f"/api/agent/handoffs/{handoff['id']}", json={"status": "taken"}, headers=AGENT_AUTH)
+    assert taken.status_code == 200
+    pushed_to(wechat_api, openid, "已接入")
+    # A second agent cannot take it any more.
+    other_token = list(AGENT_TOKENS.values())[1]
+    again = service.post(f"/api/agent/handoffs/{handoff['id']}", json={"status": "taken"},
+                         headers={"Authorization": f"Bearer {other_token}"})  # fmt: skip
+    assert again.status_code == 409
+
+    words = "您好，我是12345热线工作人员，请问您要办理什么业务？"
+    sent = service.post(f"/api/agent/handoffs/{handoff['id']}/messages", json={"text": words}, headers=AGENT_AUTH)
+    assert sent.status_code == 200 and sent.json()["live"] is True
+    message = pushed_to(wechat_api, openid, words)
+    assert message["text"]["content"] == f"【人工客服】{words}"
+
+    # The citizen answers: the assistant stays silent ("success"), the agent reads it, masked.
+    answer = "我想换身份证，电话13912345678"
+    assert wechat.read(wechat.post(text_xml(openid, answer, new_msg_id()))) is None
+    transcript = service.get(f"/api/agent/handoffs/{handoff['id']}/transcript", headers=AGENT_AUTH).json()
+    lines = [(line["from"], line["text"]) for line in transcript["transcript"]]
+    assert ("citizen", "我想换身份证，电话139****5678") in lines and ("agent", words) in lines
+    assert transcript["handoff"]["taken_by"] == AGENT_ID
+
+    released = service.post(f"/api/agent/handoffs/{handoff['id']}/release", headers=AGENT_AUTH)
+    assert released.status_code == 200 and released.json()["status"] == "closed"
+    rating = pushed_to(wechat_api, openid, "智能导服继续为您服务")
+    assert "回复 1 非常满意" in rating["text"]["content"]
+
+    # The numbered rating works, once; then the assistant answers the next question again.
+    rated = wechat.read(wechat.post(text_xml(openid, "1", new_msg_id())))
+    assert "您的评价：非常满意" in rated.content
+    next_answer = wechat.read(wechat.post(text_xml(openid, "身份证快到期了怎么换", new_msg_id())))
+    assert next_answer is not None and "居民身份证" in next_answer.content
+    texts = user_texts(servers, openid)
+    assert answer in texts and "身份证快到期了怎么换" in texts  # the tracker keeps the whole conversation

@@ -552,8 +552,10 @@ def test_guide_card_then_form_handoff_opens_the_prefilled_form(widget: WidgetPag
     assert urlsplit(href).scheme in ("http", "https") and "/forms/" in href
     query = parse_qs(urlsplit(href).query)
     save_screenshot(widget.driver, "widget-form-handoff")
+    assert not widget.find_all(".dw-rate"), "the 好差评 must wait until the form is opened, not follow 去办理"
 
     before = set(widget.driver.window_handles)
+    widget_tab = widget.driver.current_window_handle
     link.click()
     widget.wait(lambda: set(widget.driver.window_handles) - before, "the form did not open in a new tab", 15)
     (new_tab,) = set(widget.driver.window_handles) - before
@@ -565,6 +567,10 @@ def test_guide_card_then_form_handoff_opens_the_prefilled_form(widget: WidgetPag
     assert widget.driver.find_elements(By.CSS_SELECTOR, ".materials input[type=checkbox]")
     assert "演示" in widget.driver.find_element(By.CSS_SELECTOR, ".demo-ribbon").text
     save_screenshot(widget.driver, "widget-form-page-prefilled")
+    # Back on the portal: now that the form was opened, the service asks for the 好差评.
+    widget.driver.close()
+    widget.driver.switch_to.window(widget_tab)
+    widget.wait_for_elements(".dw-rate", "no 好差评 after the form was opened")
 
 
 def test_rating_request_shows_five_levels_and_the_choice_is_stored(widget: WidgetPage, servers: ServerPair):

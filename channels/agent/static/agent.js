@@ -4,12 +4,17 @@
  * The token is kept in sessionStorage (this tab only) and sent as "Authorization: Bearer …" with
  * every API call. All content is put on the page with textContent; links only when http(s).
  * Keyboard: "/" search, ↑/↓ move in results, Enter open, "c" copy the SMS text, Esc back to results.
+ *
+ * Takeover: 接听 takes a hand-off and opens the conversation in the right column (transcript with
+ * personal numbers masked, matter and district, a reply box); 结束人工服务 gives it back to the
+ * assistant. The queue shows how long each person has waited, the longest wait on top.
  */
 (function () {
   "use strict";
 
   var TOKEN_KEY = "daofu.agentToken";
   var POLL_MS = 4000;
+  var TALK_POLL_MS = 2000;
 
   var state = {
     token: null,
@@ -18,7 +23,15 @@
     selected: -1,
     guide: null,
     query: "",
+    searchRegion: "",
+    confirmedRegion: "",
     pollTimer: null,
+    tickTimer: null,
+    handoffs: [],
+    receivedAt: 0,
+    talking: null,
+    talkTimer: null,
+    talkCount: -1,
   };
 
   function $(id) {
@@ -99,8 +112,10 @@
     );
   }
 
-  function setStatus(id, text) {
-    $(id).textContent = text || "";
+  function setStatus(id, text, problem) {
+    var node = $(id);
+    node.textContent = text || "";
+    node.classList.toggle("problem", Boolean(problem));
   }
 
   // --- views ---------------------------------------------------------------------------------
@@ -172,6 +187,7 @@
     writeToken(null);
     if (state.pollTimer) clearTimeout(state.pollTimer);
     state.pollTimer = null;
+    closeTalk();
     show("login");
     setStatus("login-error", message || "");
     $("token").value = "";
@@ -181,12 +197,14 @@
   function loadRegions() {
     api("GET", "/api/agent/regions")
       .then(function (data) {
-        var select = $("region");
-        while (select.options.length > 1) select.remove(1);
-        (data.regions || []).forEach(function (region) {
-          var option = el("option", "", region.name);
-          option.value = region.name;
-          select.appendChild(option);
+        ["region", "guide-district"].forEach(function (id) {
+          var select = $(id);
+          while (select.options.length > 1) select.remove(1);
+          (data.regions || []).forEach(function (region) {
+            var option = el("option", "", region.name);
+            option.value = region.name;
+            select.appendChild(option);
+          });
         });
       })
       .catch(function () {
@@ -204,6 +222,8 @@
     }
     var region = $("region").value;
     state.query = q;
+    state.searchRegion = region;
+    clearGuide();
     setStatus("search-status", "正在查询…");
     var path = "/api/agent/search?top_k=10&q=" + encodeURIComponent(q) + (region ? "&region=" + encodeURIComponent(region) : "");
     api("GET", path)
@@ -261,24 +281,76 @@
 
   // --- guide detail --------------------------------------------------------------------------
 
+  /** Close the guide on screen (a new search must never leave the previous one to copy). */
+  function clearGuide() {
+    state.guide = null;
+    state.confirmedRegion = "";
+    $("detail-body").hidden = true;
+    $("detail-body").textContent = "";
+    $("detail-actions").hidden = true;
+    $("sms-box").hidden = true;
+    $("sms-text").value = "";
+    $("detail-empty").hidden = false;
+    setStatus("action-status", "");
+  }
+
   function openGuide(index) {
     var hit = state.hits[index];
     if (!hit) return;
     loadGuide(hit.guide_id, hit.needs_region);
   }
 
-  function loadGuide(guideId, needsRegion) {
+  function loadGuide(guideId, needsRegion, region) {
     var path = "/api/agent/guides/" + encodeURIComponent(guideId) + "?q=" + encodeURIComponent(state.query);
     setStatus("action-status", "");
     api("GET", path)
       .then(function (guide) {
-        state.guide = guide;
-        renderGuide(guide, needsRegion);
+        showGuide(guide, needsRegion, region || state.searchRegion);
         $("detail").focus();
       })
       .catch(function (error) {
         setStatus("action-status", error.message);
       });
+  }
+
+  /** Put ``guide`` on screen; a per-district matter counts as confirmed only for ``region``. */
+  function showGuide(guide, needsRegion, region) {
+    state.guide = guide;
+    state.confirmedRegion = guide.per_district && region && region === guide.region ? region : "";
+    renderGuide(guide, needsRegion || (guide.per_district && !state.confirmedRegion));
+    var row = $("district-row");
+    row.hidden = !guide.per_district;
+    $("guide-district").value = state.confirmedRegion;
+  }
+
+  /** The agent chose the caller's district: open that district's guide of the same matter. */
+  function chooseDistrict() {
+    var region = $("guide-district").value;
+    if (!state.guide || !region) return;
+    var path = "/api/agent/matters/" + encodeURIComponent(state.guide.matter_code) + "/guide?region=" +
+      encodeURIComponent(region) + "&q=" + encodeURIComponent(state.query);
+    api("GET", path)
+      .then(function (guide) {
+        showGuide(guide, false, region);
+        setStatus("action-status", "已切换为" + region + "的办事指南。");
+      })
+      .catch(function (error) {
+        setStatus("action-status", error.message);
+      });
+  }
+
+  /** The district the SMS and link are for: required for a per-district matter. */
+  function smsRegion() {
+    return state.guide && state.guide.per_district ? state.confirmedRegion : "";
+  }
+
+  function needDistrict() {
+    if (state.guide && state.guide.per_district && !state.confirmedRegion) {
+      setStatus("action-status", "「" + state.guide.name + "」由各区县分别办理：请先在上方选择来电人所在的区县。", true);
+      $("guide-district").focus();
+      return true;
+    }
+    return false;
   }
 
   function fact(list, label, value) {
@@ -294,6 +366,7 @@
     var head = el("div", "guide-head");
     head.appendChild(el("h3", "guide-name", guide.name));
     if (needsRegion) head.appendChild(el("span", "badge warn", "需确认区县"));
+    if (guide.per_district && !needsRegion) head.appendChild(el("span", "badge", "适用：" + guide.region));
     if (guide.demo) head.appendChild(el("span", "badge demo", "演示数据"));
     body.appendChild(head);
     body.appendChild(el("p", "guide-sub", [guide.region, guide.department, guide.guide_id].filter(Boolean).join(" · ")));
@@ -345,7 +418,7 @@
       row.appendChild(el("td", "", material.name));
       row.appendChild(el("td", "", material.form));
       row.appendChild(el("td", "", material.copies));
-      row.appendChild(el("td", "", material.required ? "必需" : "按情形"));
+      row.appendChild(el("td", "", material.required ? "必需" : "视情形"));
       row.appendChild(el("td", "", material.e_license ? "可用" : "—"));
       row.appendChild(el("td", "", material.note || ""));
       tbody.appendChild(row);
@@ -402,32 +475,36 @@
   }
 
   function copySms() {
-    if (!state.guide) return;
+    if (!state.guide || needDistrict()) return;
     var guideId = state.guide.guide_id;
-    api("GET", "/api/agent/guides/" + encodeURIComponent(guideId) + "/sms?q=" + encodeURIComponent(state.query))
+    var path = "/api/agent/guides/" + encodeURIComponent(guideId) + "/sms?q=" + encodeURIComponent(state.query) +
+      (smsRegion() ? "&region=" + encodeURIComponent(smsRegion()) : "");
+    api("GET", path)
       .then(function (sms) {
+        if (!state.guide || state.guide.guide_id !== sms.guide_id) return; // another guide opened meanwhile
         $("sms-text").value = sms.text;
-        $("sms-count").textContent = sms.length + " / " + sms.limit + " 字";
+        $("sms-count").textContent = sms.length + " / " + sms.limit + " 字 · " + sms.region;
         $("sms-box").hidden = false;
         return copyText(sms.text).then(
           function () {
-            setStatus("action-status", "短信内容已复制（" + sms.length + " 字）。");
+            setStatus("action-status", "短信内容已复制（" + sms.region + "，" + sms.length + " 字）。");
           },
           function (error) {
-            setStatus("action-status", error.message);
+            setStatus("action-status", error.message, true);
           }
         );
       })
       .catch(function (error) {
-        setStatus("action-status", error.message);
+        setStatus("action-status", error.message, true);
       });
   }
 
   function sendLink() {
-    if (!state.guide) return;
+    if (!state.guide || needDistrict()) return;
     var phone = $("phone").value.trim();
     var body = { q: state.query };
     if (phone) body.phone = phone;
+    if (smsRegion()) body.region = smsRegion();
     api("POST", "/api/agent/guides/" + encodeURIComponent(state.guide.guide_id) + "/send-link", body)
       .then(function (result) {
         $("sms-text").value = result.sms;
@@ -435,12 +512,12 @@
         $("sms-box").hidden = false;
         setStatus(
           "action-status",
-          "已记录发送办理链接" + (result.phone ? "至 " + result.phone : "") + "。" + (result.note || "")
+          "已记录发送办理链接" + (result.phone ? "至 " + result.phone : "") + "（" + result.region + "）。" + (result.note || "")
         );
         $("phone").value = "";
       })
       .catch(function (error) {
-        setStatus("action-status", error.message);
+        setStatus("action-status", error.message, true);
       });
   }
 
@@ -449,13 +526,16 @@
   function pollHandoffs() {
     if (state.pollTimer) clearTimeout(state.pollTimer);
     if (!state.token) return;
-    api("GET", "/api/agent/handoffs?status=active")
-      .then(function (data) {
-        renderHandoffs(data.handoffs || []);
+    Promise.all([api("GET", "/api/agent/handoffs?status=active"), api("GET", "/api/agent/callbacks")])
+      .then(function (results) {
+        state.handoffs = results[0].handoffs || [];
+        state.receivedAt = Date.now();
+        renderHandoffs(state.handoffs);
+        renderCallbacks(results[1].callbacks || []);
         setStatus("queue-status", "");
       })
       .catch(function (error) {
-        setStatus("queue-status", error.message);
+        setStatus("queue-status", error.message, true);
       })
       .then(function () {
         if (state.token) state.pollTimer = setTimeout(pollHandoffs, POLL_MS);
@@ -464,12 +544,38 @@
 
   var CHANNELS = { widget: "网页", wechat: "微信", api: "接口", agent: "热线" };
 
+  function duration(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    if (seconds < 60) return seconds + " 秒";
+    var minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return minutes + " 分 " + (seconds % 60) + " 秒";
+    return Math.floor(minutes / 60) + " 小时 " + (minutes % 60) + " 分";
+  }
+
+  /** "web-0123…cdef": long conversation ids shortened for the eye, whole in the tooltip. */
+  function shortId(id) {
+    id = String(id || "");
+    return id.length > 18 ? id.slice(0, 10) + "…" + id.slice(-4) : id;
+  }
+
+  /** The waiting times count up every second between two polls. */
+  function tickWaits() {
+    var elapsed = (Date.now() - state.receivedAt) / 1000;
+    var nodes = document.querySelectorAll("#handoffs .handoff-wait[data-waiting]");
+    for (var i = 0; i < nodes.length; i++) {
+      nodes[i].textContent = "已等待 " + duration(Number(nodes[i].dataset.waiting) + elapsed);
+    }
+  }
+
   function renderHandoffs(handoffs) {
     var list = $("handoffs");
     var focusedId = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.handoff : null;
     var focusedAction = focusedId ? document.activeElement.dataset.action : null;
     list.textContent = "";
-    $("queue-count").textContent = String(handoffs.length);
+    var waiting = handoffs.filter(function (h) {
+      return h.status === "open";
+    }).length;
+    $("queue-count").textContent = String(waiting);
     if (!handoffs.length) {
       list.appendChild(el("li", "muted", "暂无待处理的转人工会话。"));
       return;
@@ -484,16 +590,23 @@
         el("span", "badge " + (handoff.status === "open" ? "warn" : ""), handoff.status === "open" ? "待接听" : "已接听 · " + (handoff.taken_by || ""))
       );
       item.appendChild(head);
+      if (handoff.status === "open" && typeof handoff.waiting_seconds === "number") {
+        var wait = el("p", "handoff-wait" + (handoff.waiting_seconds >= 120 ? " long" : ""), "已等待 " + duration(handoff.waiting_seconds));
+        wait.dataset.waiting = String(handoff.waiting_seconds);
+        item.appendChild(wait);
+      }
       var when = new Date(handoff.created_at);
-      item.appendChild(el("p", "muted", (isNaN(when) ? "" : when.toLocaleString("zh-CN")) + (handoff.region ? " · " + handoff.region : "")));
+      item.appendChild(el("p", "muted", (isNaN(when) ? "" : when.toLocaleTimeString("zh-CN")) + (handoff.region ? " · " + handoff.region : "")));
       if (handoff.matter_name || handoff.matter_code) {
         item.appendChild(el("p", "handoff-matter", "事项：" + (handoff.matter_name || handoff.matter_code)));
       }
       item.appendChild(el("p", "handoff-summary", handoff.summary || "（无摘要）"));
-      item.appendChild(el("p", "muted handoff-sender", "会话 " + handoff.sender_id));
+      var sender = el("p", "muted handoff-sender", "会话 " + shortId(handoff.sender_id));
+      sender.title = handoff.sender_id;
+      item.appendChild(sender);
       var actions = el("div", "handoff-actions");
-      var addButton = function (label, action, handler) {
-        var button = el("button", "", label);
+      var addButton = function (label, action, handler, primary) {
+        var button = el("button", primary ? "primary small" : "small", label);
         button.type = "button";
         button.dataset.handoff = String(handoff.id);
         button.dataset.action = action;
@@ -503,15 +616,21 @@
       };
       if (handoff.status === "open") {
         addButton("接听", "take", function () {
-          updateHandoff(handoff.id, "taken");
+          takeHandoff(handoff);
+        }, true);
+      } else if (handoff.taken_by === state.agent) {
+        addButton("继续对话", "talk", function () {
+          openTalk(handoff);
+        }, true);
+      }
+      if (handoff.status === "open" || handoff.taken_by === state.agent) {
+        addButton("结束", "close", function () {
+          updateHandoff(handoff.id, "closed");
         });
       }
-      addButton("结束", "close", function () {
-        updateHandoff(handoff.id, "closed");
-      });
       if (handoff.guide_id) {
         addButton("查看指南", "guide", function () {
-          loadGuide(handoff.guide_id, false);
+          loadGuide(handoff.guide_id, false, handoff.region || "");
         });
       }
       item.appendChild(actions);
@@ -519,14 +638,172 @@
     });
   }
 
+  function renderCallbacks(callbacks) {
+    var list = $("callbacks");
+    list.textContent = "";
+    $("callback-count").textContent = String(callbacks.length);
+    if (!callbacks.length) {
+      list.appendChild(el("li", "muted", "暂无回电预约。"));
+      return;
+    }
+    callbacks.forEach(function (callback) {
+      var item = el("li", "handoff callback " + callback.status);
+      item.dataset.callback = String(callback.id);
+      var head = el("div", "handoff-head");
+      head.appendChild(el("span", "handoff-id", "回电 #" + callback.id));
+      head.appendChild(el("span", "badge", CHANNELS[callback.channel] || callback.channel));
+      head.appendChild(el("span", "callback-phone", callback.phone || "—"));
+      item.appendChild(head);
+      var when = new Date(callback.created_at);
+      item.appendChild(el("p", "muted", (isNaN(when) ? "" : when.toLocaleString("zh-CN")) + (callback.region ? " · " + callback.region : "")));
+      var actions = el("div", "handoff-actions");
+      var button = el("button", "small", callback.status === "taken" ? "已回电" : "回电");
+      button.type = "button";
+      button.addEventListener("click", function () {
+        api("POST", "/api/agent/callbacks/" + callback.id, { status: callback.status === "taken" ? "done" : "taken" })
+          .then(pollHandoffs)
+          .catch(function (error) {
+            setStatus("queue-status", error.message, true);
+          });
+      });
+      actions.appendChild(button);
+      item.appendChild(actions);
+      list.appendChild(item);
+    });
+  }
+
+  function takeHandoff(handoff) {
+    api("POST", "/api/agent/handoffs/" + handoff.id, { status: "taken" })
+      .then(function (taken) {
+        setStatus("queue-status", "已接听 #" + handoff.id);
+        openTalk(taken);
+        pollHandoffs();
+      })
+      .catch(function (error) {
+        setStatus("queue-status", error.message, true);
+        pollHandoffs();
+      });
+  }
+
   function updateHandoff(id, status) {
     api("POST", "/api/agent/handoffs/" + id, { status: status })
       .then(function () {
         setStatus("queue-status", status === "taken" ? "已接听 #" + id : "已结束 #" + id);
+        if (state.talking && state.talking.id === id) closeTalk();
         pollHandoffs();
       })
       .catch(function (error) {
-        setStatus("queue-status", error.message);
+        setStatus("queue-status", error.message, true);
+      });
+  }
+
+  // --- the conversation an agent holds ------------------------------------------------------
+
+  function openTalk(handoff) {
+    state.talking = handoff;
+    state.talkCount = -1;
+    $("queue-view").hidden = true;
+    $("talk").hidden = false;
+    $("console").classList.add("talking");
+    $("talk-title").textContent = "对话 #" + handoff.id;
+    $("talk-log").textContent = "";
+    setStatus("talk-status", "");
+    renderTalkFacts(handoff);
+    if (handoff.guide_id) loadGuide(handoff.guide_id, false, handoff.region || "");
+    pollTalk();
+    $("talk-input").focus();
+  }
+
+  function closeTalk() {
+    if (state.talkTimer) clearTimeout(state.talkTimer);
+    state.talkTimer = null;
+    state.talking = null;
+    $("talk").hidden = true;
+    $("queue-view").hidden = false;
+    $("console").classList.remove("talking");
+  }
+
+  function renderTalkFacts(handoff) {
+    var facts = [
+      "事项：" + (handoff.matter_name || handoff.matter_code || "未确定"),
+      "区县：" + (handoff.region || "未说明"),
+      "渠道：" + (CHANNELS[handoff.channel] || handoff.channel),
+    ];
+    $("talk-facts").textContent = facts.join(" · ");
+  }
+
+  function pollTalk() {
+    if (state.talkTimer) clearTimeout(state.talkTimer);
+    var handoff = state.talking;
+    if (!handoff || !state.token) return;
+    api("GET", "/api/agent/handoffs/" + handoff.id + "/transcript")
+      .then(function (data) {
+        if (!state.talking || state.talking.id !== handoff.id) return;
+        state.talking = data.handoff;
+        renderTalkFacts(data.handoff);
+        renderTranscript(data.transcript || []);
+        if (data.handoff.status === "closed") {
+          setStatus("talk-status", "这次人工服务已结束。");
+        }
+      })
+      .catch(function (error) {
+        setStatus("talk-status", error.message, true);
+      })
+      .then(function () {
+        if (state.talking && state.talking.id === handoff.id && state.talking.status !== "closed") {
+          state.talkTimer = setTimeout(pollTalk, TALK_POLL_MS);
+        }
+      });
+  }
+
+  var AUTHORS = { citizen: "来电人", bot: "智能导服", agent: "坐席", notice: "系统" };
+
+  function renderTranscript(lines) {
+    if (lines.length === state.talkCount) return;
+    var log = $("talk-log");
+    var atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    log.textContent = "";
+    lines.forEach(function (line) {
+      var item = el("li", "line " + line.from);
+      item.appendChild(el("span", "line-who", AUTHORS[line.from] || line.from));
+      item.appendChild(el("span", "line-text", line.text));
+      log.appendChild(item);
+    });
+    if (atBottom || state.talkCount < 0) log.scrollTop = log.scrollHeight;
+    state.talkCount = lines.length;
+  }
+
+  function sendTalk() {
+    var handoff = state.talking;
+    var text = $("talk-input").value.trim();
+    if (!handoff || !text) return;
+    $("talk-send").disabled = true;
+    api("POST", "/api/agent/handoffs/" + handoff.id + "/messages", { text: text })
+      .then(function (sent) {
+        $("talk-input").value = "";
+        setStatus("talk-status", sent.live ? "已发送。" : "已发送（来电人当前不在线，重新打开对话时可看到）。");
+        pollTalk();
+      })
+      .catch(function (error) {
+        setStatus("talk-status", error.message, true);
+      })
+      .then(function () {
+        $("talk-send").disabled = false;
+        $("talk-input").focus();
+      });
+  }
+
+  function releaseTalk() {
+    var handoff = state.talking;
+    if (!handoff) return;
+    api("POST", "/api/agent/handoffs/" + handoff.id + "/release", {})
+      .then(function () {
+        closeTalk();
+        setStatus("queue-status", "#" + handoff.id + " 已交还智能导服，并已请来电人评价。");
+        pollHandoffs();
+      })
+      .catch(function (error) {
+        setStatus("talk-status", error.message, true);
       });
   }
 
@@ -579,6 +856,7 @@
             ]]
           )
         );
+        if (report.service) renderService(body, report.service);
         body.appendChild(el("h3", "", "按坐席"));
         body.appendChild(
           table(["坐席", "合计", "查询", "查看", "短信", "链接"], (report.agents || []).map(function (a) {
@@ -601,6 +879,81 @@
       .catch(function (error) {
         body.textContent = error.message;
       });
+  }
+
+  function percent(value) {
+    return typeof value === "number" ? Math.round(value * 1000) / 10 + "%" : "—";
+  }
+
+  function seconds(value) {
+    return typeof value === "number" ? value + " 秒" : "—";
+  }
+
+  /** Horizontal bars drawn with CSS (no chart library, no images that would need the token). */
+  function bars(title, rows, tone) {
+    var box = el("figure", "bars " + (tone || ""));
+    box.appendChild(el("figcaption", "", title));
+    var most = Math.max.apply(null, rows.map(function (row) { return row[1]; }).concat([1]));
+    rows.forEach(function (row) {
+      var line = el("div", "bar-row");
+      var label = el("span", "bar-label", row[0]);
+      label.title = row[0];
+      line.appendChild(label);
+      var track = el("span", "bar-track");
+      var fill = el("span", "bar-fill");
+      fill.style.width = Math.round((row[1] / most) * 100) + "%";
+      track.appendChild(fill);
+      line.appendChild(track);
+      line.appendChild(el("span", "bar-value", row[1]));
+      box.appendChild(line);
+    });
+    if (!rows.length) box.appendChild(el("p", "muted", "本月没有数据"));
+    return box;
+  }
+
+  /** The service report (the same figures as `daofu report`): every quoted text via textContent. */
+  function renderService(body, s) {
+    body.appendChild(el("h3", "", "服务概况（与 daofu report 相同口径）"));
+    body.appendChild(
+      table(
+        ["会话", "已解决", "解决率", "转人工率", "评价", "满意率", "未能回答"],
+        [[s.conversations, s.resolved, percent(s.resolved_share), percent(s.handoff_rate), s.rated,
+          percent(s.satisfied_share), s.unanswered]]
+      )
+    );
+    body.appendChild(
+      table(
+        ["渠道", "会话", "解决率", "转人工率", "评价", "满意率"],
+        (s.channels || []).map(function (c) {
+          return [c.name, c.conversations, percent(c.resolved_share), percent(c.handoff_rate), c.ratings, percent(c.satisfied_share)];
+        })
+      )
+    );
+    body.appendChild(el("h3", "", "人工坐席"));
+    var h = s.handoffs || {};
+    body.appendChild(el("p", "", "转人工 " + (h.asked || 0) + " 次：接入 " + (h.taken || 0) + "，超时 " + (h.timeout || 0) +
+      "，未接入即结束 " + (h.closed || 0) + "，排队中 " + (h.waiting || 0) + "。"));
+    body.appendChild(
+      table(["时间", "次数", "中位数", "90% 分位", "最长"], [
+        ["等待接入", s.wait.count, seconds(s.wait.median), seconds(s.wait.p90), seconds(s.wait.longest)],
+        ["首次回复", s.first_response.count, seconds(s.first_response.median), seconds(s.first_response.p90), seconds(s.first_response.longest)],
+      ])
+    );
+    var charts = el("div", "report-charts");
+    charts.appendChild(bars("好差评分布", Object.keys(s.ratings || {}).map(function (k) { return [k, s.ratings[k]]; }), "rating"));
+    charts.appendChild(bars("差评原因", Object.keys(s.reasons || {}).filter(function (k) { return s.reasons[k]; })
+      .map(function (k) { return [k, s.reasons[k]]; }), "bad"));
+    charts.appendChild(bars("热门事项", (s.top_matters || []).map(function (m) { return [m.name, m.guides + m.forms]; })));
+    charts.appendChild(bars("知识缺口（未能回答，按相似合并）", (s.gaps || []).map(function (g) { return [g.question, g.count]; }), "gap"));
+    body.appendChild(charts);
+    if ((s.reason_quotes || []).length) {
+      body.appendChild(el("h3", "", "用户写下的差评原因（已脱敏）"));
+      var list = el("ul", "quotes");
+      s.reason_quotes.forEach(function (quote) {
+        list.appendChild(el("li", "", quote));
+      });
+      body.appendChild(list);
+    }
   }
 
   // --- keyboard ------------------------------------------------------------------------------
@@ -660,6 +1013,23 @@
       search();
     });
     $("copy-sms").addEventListener("click", copySms);
+    $("guide-district").addEventListener("change", chooseDistrict);
+    $("talk-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      sendTalk();
+    });
+    $("talk-input").addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        sendTalk();
+      }
+    });
+    $("talk-release").addEventListener("click", releaseTalk);
+    $("talk-back").addEventListener("click", function () {
+      closeTalk();
+      pollHandoffs();
+    });
+    state.tickTimer = setInterval(tickWaits, 1000);
     $("send-link").addEventListener("click", sendLink);
     $("logout-button").addEventListener("click", function () {
       logout("已退出。");

@@ -10,6 +10,10 @@
  * growing pauses, and rebuilds the conversation after a reload from /widget/history, keyed by a
  * random sender id kept in localStorage.
  *
+ * When a hotline agent takes the conversation over, the service pushes the agent's words over the
+ * same socket ("push" frames, not answers to a message): they are shown as coming from a person
+ * (agent_joined / agent_text / agent_left), apart from the assistant's bubbles.
+ *
  * Safety: every text from the bot or the person is put on the page with textContent; links are
  * used only when they are http(s). Nothing from a message is ever parsed as HTML.
  */
@@ -451,8 +455,10 @@
     }
     if (frame.type === "typing") {
       this.showTyping(true);
-    } else if (frame.type === "bot") {
-      this.replyArrived();
+    } else if (frame.type === "bot" || frame.type === "push") {
+      if (frame.type === "bot") {
+        this.replyArrived();
+      }
       var messages = Array.isArray(frame.messages) ? frame.messages : [];
       var spoken = [];
       for (var i = 0; i < messages.length; i++) {
@@ -624,6 +630,13 @@
     }
   };
 
+  /** Tell the service the application form was opened (it then asks for the 好差评). */
+  Widget.prototype.formOpened = function () {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "form_opened", elder_mode: this.elder }));
+    }
+  };
+
   // --- rendering ----------------------------------------------------------------------------
 
   Widget.prototype.plainText = function (message) {
@@ -691,6 +704,11 @@
         return this.renderHumanHandoff(custom);
       case "rating_request":
         return this.renderRating(custom);
+      case "agent_joined":
+      case "agent_left":
+        return this.renderAgentNotice(custom);
+      case "agent_text":
+        return this.renderAgentText(custom);
       default:
         return custom.text ? el("p", "dw-bubble", custom.text) : null;
     }
@@ -772,6 +790,10 @@
     link.href = url;
     link.target = "_blank";
     link.rel = "noopener noreferrer";
+    var self = this;
+    link.addEventListener("click", function () {
+      self.formOpened(); // the 好差评 of this service comes now, not before the form is opened
+    });
     node.appendChild(link);
     node.appendChild(el("p", "dw-handoff-note", "将在新窗口打开申报页面，已知信息会自动填好。"));
     return node;
@@ -782,6 +804,29 @@
     node.setAttribute("role", "note");
     node.appendChild(el("strong", "dw-human-title", "人工服务"));
     node.appendChild(el("p", "dw-human-text", handoff.text || "已为您转接人工客服，请稍候。"));
+    if (typeof handoff.position === "number" && handoff.position > 0) {
+      var facts = el("p", "dw-human-queue");
+      facts.appendChild(el("span", "dw-human-place", "排队第 " + handoff.position + " 位"));
+      if (typeof handoff.wait_minutes === "number" && handoff.wait_minutes > 0) {
+        facts.appendChild(el("span", "dw-human-wait", "预计等待约 " + handoff.wait_minutes + " 分钟"));
+      }
+      node.appendChild(facts);
+    }
+    return node;
+  };
+
+  /** "A person has joined / left": a line across the conversation, not a bubble. */
+  Widget.prototype.renderAgentNotice = function (notice) {
+    var node = el("p", "dw-agent-notice" + (notice.type === "agent_joined" ? " dw-agent-joined" : ""), notice.text);
+    node.setAttribute("role", "note");
+    return node;
+  };
+
+  /** The agent's words: a bubble marked as a person's (工作人员), never as the assistant's. */
+  Widget.prototype.renderAgentText = function (message) {
+    var node = el("div", "dw-agent");
+    node.appendChild(el("span", "dw-agent-name", "工作人员" + (message.agent ? " · " + str(message.agent) : "")));
+    node.appendChild(el("p", "dw-bubble dw-agent-bubble", message.text));
     return node;
   };
 
