@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import math
 import re
 
 from sanic import Request, Sanic
@@ -39,11 +40,13 @@ from channels.action_endpoint import action_blueprint, create_executor
 from channels.conversation import ConversationGate, Incoming
 from channels.dialogue import DialogueClient, DialogueUnavailable
 from channels.http import error_response, json_response
+from channels.limits import SANIC_CEILING, UNLIMITED_PREFIXES, RateLimiter, TooManyTurns, body_limit
 from channels.push import LocalPush
 from channels.takeover import TakeoverDesk
 from daofu.config import Settings, load_settings
 from daofu.errors import DaofuError
 from daofu.messages import to_wire
+from daofu.retention import purge
 from daofu.secrets import action_token
 from daofu.services import Services
 
@@ -59,6 +62,23 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or Services.open(settings)
     app = Sanic(name)
     app.config.KEEP_ALIVE_TIMEOUT = 30
+    app.config.REQUEST_MAX_SIZE = SANIC_CEILING
+    app.config.PROXIES_COUNT = settings.proxies_count
+    per_address = RateLimiter(settings.rate_limit_per_ip)
+
+    @app.on_request
+    async def limit(request: Request) -> HTTPResponse | None:
+        """Body size per route, and requests per client address on the public routes."""
+        limit = body_limit(request.method, request.path)
+        if len(request.body or b"") > limit:
+            return error_response(f"the request body is larger than {limit // 1024} KB", 413)
+        if request.path.startswith(UNLIMITED_PREFIXES):
+            return None
+        wait = per_address.retry_after(request.remote_addr or request.ip or "unknown")
+        if wait is not None:
+            return too_many(wait)
+        return None
+
     app.ctx.settings = settings
     app.ctx.services = services
     app.blueprint(action_blueprint(create_executor(services), action_token(settings)))
@@ -70,6 +90,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def open_clients(app: Sanic) -> None:
         app.ctx.dialogue = DialogueClient(settings.rasa_url, token=settings.rasa_token)
         app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())
+        app.ctx.forgetting = asyncio.get_running_loop().create_task(forget_daily(settings, services))
         try:
             await asyncio.to_thread(services.warm_up)
         except DaofuError as exc:
@@ -80,6 +101,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @app.after_server_stop
     async def close_clients(app: Sanic) -> None:
         app.ctx.handoff_watch.cancel()
+        app.ctx.forgetting.cancel()
         await app.ctx.dialogue.close()
         services.close()
 
@@ -116,6 +138,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             # or WeChat (wx-…) conversation. The gate uses the payload only if it offered that button.
             incoming = Incoming(message or "", payload)
             messages = await request.app.ctx.gate.turn(f"api-{sender}", incoming, {"channel": "api"})
+        except TooManyTurns as exc:
+            return too_many(exc.retry_after)
         except DialogueUnavailable as exc:
             log.warning("chat turn failed: %s", exc)
             return error_response(str(exc), 503)
@@ -125,6 +149,24 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         module = importlib.import_module(f"channels.{channel}")
         module.install(app, services)
     return app
+
+
+async def forget_daily(settings: Settings, services: Services) -> None:
+    """Apply the retention period now and once a day (docs/threat-model.md, daofu/retention.py)."""
+    while True:
+        try:
+            await asyncio.to_thread(purge, settings, services.engine)
+        except Exception:  # a failed purge must not stop the service; it is retried tomorrow
+            log.exception("the daily retention purge failed")
+        await asyncio.sleep(24 * 3600)
+
+
+def too_many(retry_after: float) -> HTTPResponse:
+    seconds = max(1, math.ceil(retry_after))
+    return json_response(
+        {"error": f"too many requests; wait {seconds} s and try again"}, status=429,
+        headers={"Retry-After": str(seconds)},
+    )  # fmt: skip
 
 
 def serve(settings: Settings) -> None:

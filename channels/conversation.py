@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
-from channels.dialogue import DialogueUnavailable, bot_event, user_event
+from channels.dialogue import DialogueUnavailable, bot_event, typed, user_event
+from channels.limits import RateLimiter, TurnLimits
 from channels.push import Push
 from daofu.config import Settings
 from daofu.followups import (
@@ -46,7 +47,7 @@ from daofu.followups import (
     callback_registered,
     read_service_payload,
 )
-from daofu.masking import LANDLINE_NUMBER, MOBILE_NUMBER, mask_pii
+from daofu.masking import LANDLINE_NUMBER, MOBILE_NUMBER, log_id, mask_pii
 from daofu.messages import (
     BotMessage,
     FormHandoff,
@@ -111,11 +112,6 @@ class OfferedPayloads:
         return payload in self._offered.get(sender, ())
 
 
-def typed_text(text: str) -> str:
-    """What a person typed, as words for the NLU: never a payload (leading slashes dropped)."""
-    return text.strip().lstrip("/／").strip()
-
-
 def find_phone(text: str) -> str | None:
     """A mobile or landline number in ``text`` (the first one), or None."""
     value = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
@@ -158,6 +154,7 @@ class ConversationGate:
         self.push = push
         self.settings = settings
         self.offered = offered or OfferedPayloads()
+        self.limits = TurnLimits(RateLimiter(settings.rate_limit_turns), settings.turns_in_flight)
         # Rating requests held back until the person opens the form (sender → request), bounded.
         self._owed: OrderedDict[str, RatingRequest] = OrderedDict()
 
@@ -173,11 +170,19 @@ class ConversationGate:
         if incoming.payload:
             if incoming.trusted or self.offered.allows(sender, incoming.payload):
                 return incoming.payload, True
-            log.info("gate %s: a payload the service did not offer was sent as its title", sender[:12])
-        return typed_text(incoming.text), False
+            log.info("gate %s: a payload the service did not offer was sent as its title", log_id(sender))
+        return typed(incoming.text), False
 
     async def turn(self, sender: str, incoming: Incoming, metadata: dict[str, Any]) -> list[BotMessage]:
-        """The bot's answer to one message (empty while an agent holds the conversation)."""
+        """The bot's answer to one message (empty while an agent holds the conversation).
+
+        Raises :class:`~channels.limits.TooManyTurns` when the conversation sends faster than the
+        settings allow (``DAOFU_RATE_LIMIT_TURNS``, ``DAOFU_TURNS_IN_FLIGHT``).
+        """
+        async with self.limits.turn(sender):
+            return await self._turn(sender, incoming, metadata)
+
+    async def _turn(self, sender: str, incoming: Incoming, metadata: dict[str, Any]) -> list[BotMessage]:
         channel = str(metadata.get("channel") or "api")
         content, from_button = self.content_of(sender, incoming)
         if not content:
@@ -196,7 +201,7 @@ class ConversationGate:
             shown = incoming.text.strip() or content
             await self._db(self.records.add_handoff_message, held.id, HandoffEventKind.CITIZEN, shown)
             await self.dialogue.append(sender, [user_event(shown, metadata)])
-            log.info("gate %s: relayed to agent %s (hand-off %d)", sender[:12], held.taken_by, held.id)
+            log.info("gate %s: relayed to agent %s (hand-off %d)", log_id(sender), held.taken_by, held.id)
             return []
         messages = await self.dialogue.send(sender, content, metadata)
         if channel in FORM_OPEN_CHANNELS and any(isinstance(m, FormHandoff) for m in messages):
@@ -217,7 +222,7 @@ class ConversationGate:
         try:
             await self.dialogue.append(sender, [bot_event(request)])
         except DialogueUnavailable as exc:
-            log.warning("gate %s: the rating request is not in the tracker: %s", sender[:12], exc)
+            log.warning("gate %s: the rating request is not in the tracker: %s", log_id(sender), exc)
         await self.after_turn(sender, str(metadata.get("channel") or "widget"), [request], count=False, occasion="form")
         return [request]
 
@@ -293,7 +298,7 @@ class ConversationGate:
             duty = self.settings.agent_duty_hours.describe()
             replies = [Text(callback_registered(callback.masked_phone or "", duty))]
             await self.say(sender, channel, content, replies, metadata)
-            log.info("gate %s: call-back %d registered", sender[:12], callback.id)
+            log.info("gate %s: call-back %d registered", log_id(sender), callback.id)
             return replies
         await self._db(self.records.cancel_callback, ref_id)
         if any(word in content for word in CANCEL_WORDS) and len(content) <= 12:

@@ -39,7 +39,7 @@ def typed(text: str) -> str:
     typed "/rate_service{…}" would forge a rating and "/human_handoff" a hand-off. Only buttons the
     service itself rendered send payloads; typed text loses its leading slashes and is read as words.
     """
-    return text.lstrip().lstrip("/")
+    return text.strip().lstrip("/／").strip()
 
 
 class DialogueUnavailable(DaofuError):

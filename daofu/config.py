@@ -72,6 +72,12 @@ def _positive_int(raw: str) -> int:
     return int(raw)
 
 
+def _count(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or int(raw) > 10:
+        raise ValueError(f"{raw!r} is not a small whole number (0 to 10)")
+    return int(raw)
+
+
 def _seconds(raw: str) -> float:
     try:
         value = float(raw)
@@ -180,6 +186,17 @@ VARIABLES: tuple[Variable, ...] = (
              "which channels to serve, e.g. `widget,agent,forms,search_api`", _channels),
     Variable("DAOFU_ENCODER_THREADS", "encoder_threads", "2",
              "ONNX Runtime threads for embedding one question", _positive_int),
+    Variable("DAOFU_RATE_LIMIT_PER_IP", "rate_limit_per_ip", "240",
+             "requests a minute one client address may make on the public routes (429 beyond)", _positive_int),
+    Variable("DAOFU_RATE_LIMIT_TURNS", "rate_limit_turns", "20",
+             "messages a minute one conversation may send, on any channel", _positive_int),
+    Variable("DAOFU_TURNS_IN_FLIGHT", "turns_in_flight", "2",
+             "messages of one conversation answered at the same time; more wait for a reply first", _positive_int),
+    Variable("DAOFU_PROXIES_COUNT", "proxies_count", "0",
+             "reverse proxies in front of the service (nginx: 1); the client address is read behind them",
+             _count),
+    Variable("DAOFU_RETENTION_DAYS", "retention_days", "180",
+             "days conversations and the words in records are kept; older ones are forgotten daily", _positive_int),
     Variable("DAOFU_WIDGET_ORIGINS", "widget_origins", "*",
              "page origins allowed to embed the chat widget, see `docs/widget.md`"),
     Variable("DAOFU_AGENT_TOKENS", "agent_tokens", "",
@@ -246,6 +263,11 @@ class Settings:
     portal_form_template: str = DEFAULT_FORM_URL_TEMPLATE
     channels: tuple[str, ...] = CHANNEL_NAMES
     encoder_threads: int = 2
+    rate_limit_per_ip: int = 240
+    rate_limit_turns: int = 20
+    turns_in_flight: int = 2
+    proxies_count: int = 0
+    retention_days: int = 180
     widget_origins: str = "*"
     agent_tokens: str = ""
     agent_duty_hours: DutyHours = field(default_factory=lambda: parse_duty_hours(ALWAYS))

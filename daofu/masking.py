@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 # Lone surrogates (not text at all) and C0 controls except tab and newline.
@@ -66,3 +67,9 @@ def valid_phone(text: str) -> bool:
     """Whether ``text`` is a mobile or landline number a link could be sent to."""
     value = text.strip().translate(_FULL_WIDTH)
     return bool(MOBILE_NUMBER.fullmatch(value) or LANDLINE_NUMBER.fullmatch(value))
+
+
+def log_id(value: str) -> str:
+    """A stable, non-reversible tag for logs: sender ids, openids and MsgIds are keys to a
+    conversation and personal data, so logs carry only this (the same value, the same tag)."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:10]

@@ -13,19 +13,20 @@ the agent's words come through :meth:`WeChatChannel.deliver` (customer-service m
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.conversation import Incoming
 from channels.dialogue import DialogueUnavailable, typed
+from channels.limits import TooManyTurns
 from channels.wechat.customer_service import CustomerServiceClient, CustomerServiceError
 from channels.wechat.dedupe import TurnStore
-from channels.wechat.events import DIALOGUE_DOWN, EMPTY_TEXT, DialogueInput, interpret
+from channels.wechat.events import DIALOGUE_DOWN, EMPTY_TEXT, TOO_FAST, DialogueInput, interpret
 from channels.wechat.messages import IncomingMessage, Outgoing
 from channels.wechat.options import OptionStore, choose
 from channels.wechat.rendering import render
+from daofu.masking import log_id
 from daofu.messages import BotMessage
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,7 @@ WECHAT_PREFIX = "wx-"
 METADATA = {"channel": "wechat", "elder_mode": False}
 
 
-def short_hash(value: str) -> str:
-    """A stable, non-reversible tag for logs (openids and MsgIds are personal data)."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:10]
+short_hash = log_id  # the channel's name for it
 
 
 def sender_id(openid: str) -> str:
@@ -97,6 +96,9 @@ class WeChatChannel:
         except DialogueUnavailable as exc:
             log.warning("wechat %s: dialogue unavailable: %s", tag, exc)
             return DIALOGUE_DOWN
+        except TooManyTurns:
+            log.info("wechat %s: the user sends faster than the limit", tag)
+            return TOO_FAST
         rendered = render(messages)
         await self.options.remember(openid, rendered.options)
         log.info(

@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from channels.conversation import ConversationGate, Incoming
 from channels.dialogue import DialogueUnavailable
 from channels.http import error_response, json_response
+from channels.limits import TooManyTurns
 from channels.widget.assets import Asset
 from channels.widget.config import WidgetSettings
 from channels.widget.history import TrackerUnavailable
@@ -41,6 +42,7 @@ from channels.widget.protocol import (
     typing_frame,
     valid_sender,
 )
+from daofu.masking import log_id
 from daofu.messages import BotMessage
 from knowledge import DEMO_NOTICE
 
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PUBLIC_FILES = ("daofu-widget.js", "daofu-widget.css", "portal.css")
+TOO_FAST = "您发送得太快了，请等上一条回复后再发。"
 DIALOGUE_DOWN = "导服服务暂时不可用，请稍后再试。"
 BAD_SENDER = "会话标识不正确，请刷新页面后重试。"
 # WebSocket close codes in the application range (4000–4999).
@@ -73,9 +76,9 @@ def _turn_done(sender: str, turn: asyncio.Future) -> None:
         return
     problem = turn.exception()
     if isinstance(problem, DialogueUnavailable):
-        log.debug("widget %s: turn failed: %s", sender, problem)
+        log.debug("widget %s: turn failed: %s", log_id(sender), problem)
     elif problem is not None:
-        log.error("widget %s: turn failed unexpectedly: %r", sender, problem)
+        log.error("widget %s: turn failed unexpectedly: %r", log_id(sender), problem)
 
 
 async def _send(ws: WebsocketImplProtocol, frame: str) -> bool:
@@ -119,11 +122,11 @@ def widget_blueprint(widget: WidgetSettings, gate: ConversationGate) -> Blueprin
         try:
             messages = await request.app.ctx.widget_tracker.history(sender)
         except TrackerUnavailable as exc:
-            log.warning("widget history for %s unavailable: %s", sender, exc)
+            log.warning("widget history for %s unavailable: %s", log_id(sender), exc)
             return json_response(
                 {"error": "the conversation history is unavailable; try again shortly"}, status=503, headers=cors
             )
-        log.info("widget history for %s: %d messages", sender, len(messages))
+        log.info("widget history for %s: %d messages", log_id(sender), len(messages))
         return json_response({"sender": sender, "messages": messages}, headers=cors)
 
     @bp.websocket("/widget/ws")
@@ -137,7 +140,7 @@ def widget_blueprint(widget: WidgetSettings, gate: ConversationGate) -> Blueprin
             await ws.send(error_frame(BAD_SENDER))
             await ws.close(code=CLOSE_BAD_SENDER, reason="bad sender id")
             return
-        log.info("widget %s connected", sender)
+        log.info("widget %s connected", log_id(sender))
         turns = 0
 
         async def deliver(_sender: str, messages: list[BotMessage]) -> bool:
@@ -173,19 +176,22 @@ def widget_blueprint(widget: WidgetSettings, gate: ConversationGate) -> Blueprin
                 try:
                     replies = await asyncio.shield(turn)
                 except DialogueUnavailable as exc:
-                    log.warning("widget %s: dialogue unavailable: %s", sender, exc)
+                    log.warning("widget %s: dialogue unavailable: %s", log_id(sender), exc)
                     await ws.send(error_frame(DIALOGUE_DOWN))
+                    continue
+                except TooManyTurns:
+                    await ws.send(error_frame(TOO_FAST))
                     continue
                 messages = widget_messages(replies)
                 turns += 1
-                log.debug("widget %s turn %d: %d bot messages", sender, turns, len(messages))
+                log.debug("widget %s turn %d: %d bot messages", log_id(sender), turns, len(messages))
                 if not (open_ and await _send(ws, bot_frame(messages))):
-                    log.info("widget %s left before its answer; the answer is in the history", sender)
+                    log.info("widget %s left before its answer; the answer is in the history", log_id(sender))
                     break
         except (ConnectionClosed, WebsocketClosed):
             pass
         finally:
             disconnect()
-            log.info("widget %s disconnected after %d turns", sender, turns)
+            log.info("widget %s disconnected after %d turns", log_id(sender), turns)
 
     return bp

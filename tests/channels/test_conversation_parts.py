@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from channels.conversation import OfferedPayloads, find_phone, outcomes_of, typed_text
+from channels.conversation import OfferedPayloads, find_phone, outcomes_of
+from channels.dialogue import typed as typed_text
 from channels.push import MAX_CONNECTIONS_PER_SENDER, LocalPush
 from channels.takeover import transcript_of
 from daofu.config import Settings, SettingsError

@@ -46,6 +46,10 @@ SERVICE_TEST_ENV: dict[str, str] = {
     "DAOFU_WECHAT_AES_KEY": "ZTJlLXdlY2hhdC1hZXMta2V5LTMyLWJ5dGVzLWxvbmc",
     "DAOFU_WECHAT_SECRET": "e2e-wechat-secret",
     "DAOFU_WECHAT_TEST_HOOKS": "1",  # lets a test lower the reply deadline per request
+    # The suite sends thousands of requests from one address; the limits themselves are tested in
+    # tests/channels/test_limits.py.
+    "DAOFU_RATE_LIMIT_PER_IP": "1000000",
+    "DAOFU_RATE_LIMIT_TURNS": "100000",
     "DAOFU_AGENT_TOKENS": ",".join(f"{agent}:{token}" for agent, token in AGENT_TOKENS.items()),
     # Hand-offs left open by one test must not time out under another (test_bad_input checks that no
     # stored hand-off changes); the timeout has its own service in test_rating_and_payloads.py.
