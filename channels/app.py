@@ -37,6 +37,7 @@ from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 
 from channels.action_endpoint import action_blueprint, create_executor
+from channels.api_access import refusal as api_refusal
 from channels.conversation import ConversationGate, Incoming
 from channels.dialogue import DialogueClient, DialogueUnavailable
 from channels.http import error_response, json_response
@@ -112,6 +113,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.post("/api/chat")
     async def chat(request: Request) -> HTTPResponse:
+        refused = api_refusal(request, settings)
+        if refused is not None:
+            return refused
         try:
             body = request.json
         except BadRequest:

@@ -1,6 +1,7 @@
 """``GET /api/search``: the hybrid search as JSON, for agents and other systems.
 
-Query parameters: ``q`` (the question, required), ``region`` (district, county, zone or town;
+Only for callers with an API token, or on this machine (:mod:`channels.api_access`). Query
+parameters: ``q`` (the question, required), ``region`` (district, county, zone or town;
 otherwise found in the question), ``top_k`` (1–50, default 5). Bad parameters get 400 with a
 message that says which one and why; a missing index gets 503.
 """
@@ -13,6 +14,7 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
+from channels.api_access import refusal
 from channels.http import BadArgument, error_response, int_arg, json_response
 from daofu.errors import DaofuError
 from daofu.services import Services
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 def install(app: Sanic, services: Services) -> None:
     @app.get("/api/search")
     async def search(request: Request) -> HTTPResponse:
+        refused = refusal(request, services.settings)
+        if refused is not None:
+            return refused
         query = request.args.get("q")
         if query is None:
             return error_response("missing parameter q (the question to search for)", 400)

@@ -195,6 +195,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DAOFU_PROXIES_COUNT", "proxies_count", "0",
              "reverse proxies in front of the service (nginx: 1); the client address is read behind them",
              _count),
+    Variable("DAOFU_API_TOKENS", "api_tokens", "",
+             "tokens of systems that may use /api/chat and /api/search; unset: only callers on this machine",
+             secret=True),
     Variable("DAOFU_RETENTION_DAYS", "retention_days", "180",
              "days conversations and the words in records are kept; older ones are forgotten daily", _positive_int),
     Variable("DAOFU_WIDGET_ORIGINS", "widget_origins", "*",
@@ -267,6 +270,7 @@ class Settings:
     rate_limit_turns: int = 20
     turns_in_flight: int = 2
     proxies_count: int = 0
+    api_tokens: str = ""
     retention_days: int = 180
     widget_origins: str = "*"
     agent_tokens: str = ""

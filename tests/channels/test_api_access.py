@@ -1,0 +1,51 @@
+"""The plain APIs serve this machine by default, and named systems with a token."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import httpx
+
+from channels.app import create_app
+from daofu.config import Settings
+from tests.channels.conftest import services_for
+
+_names = itertools.count()
+CHAT = ("/api/chat", {"sender": "partner-1", "message": "你好"})
+
+
+def post(settings: Settings, client: tuple[str, int], headers: dict[str, str] | None = None) -> httpx.Response:
+    app = create_app(settings, services_for(settings), name=f"api_access_{next(_names)}")
+    app.config.TOUCHUP = False
+
+    async def scenario() -> httpx.Response:
+        inbox: asyncio.Queue = asyncio.Queue()
+        outbox: asyncio.Queue = asyncio.Queue()
+        lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
+        await inbox.put({"type": "lifespan.startup"})
+        assert (await outbox.get())["type"] == "lifespan.startup.complete"
+        try:
+            transport = httpx.ASGITransport(app=app, client=client)
+            async with httpx.AsyncClient(transport=transport, base_url="http://s") as http:
+                return await http.post(CHAT[0], json=CHAT[1], headers=headers or {})
+        finally:
+            await inbox.put({"type": "lifespan.shutdown"})
+            await outbox.get()
+            await lifespan
+
+    return asyncio.run(scenario())
+
+
+def test_without_tokens_only_this_machine_may_chat(tmp_path):
+    settings = Settings(var_dir=tmp_path, channels=("forms",), rasa_port=1)
+    assert post(settings, ("203.0.113.9", 5000)).status_code == 403
+    assert post(settings, ("127.0.0.1", 5000)).status_code == 503  # allowed; the dialogue is not running here
+
+
+def test_with_tokens_a_system_must_name_itself(tmp_path):
+    settings = Settings(var_dir=tmp_path, channels=("forms",), rasa_port=1, api_tokens="partner-token-0123456789")
+    outside = ("203.0.113.9", 5000)
+    assert post(settings, outside).status_code == 401
+    assert post(settings, outside, {"Authorization": "Bearer wrong-token"}).status_code == 401
+    assert post(settings, outside, {"Authorization": "Bearer partner-token-0123456789"}).status_code == 503
