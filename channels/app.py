@@ -48,7 +48,7 @@ from daofu.config import Settings, load_settings
 from daofu.errors import DaofuError
 from daofu.messages import to_wire
 from daofu.retention import purge
-from daofu.secrets import action_token
+from daofu.secrets import action_token, rasa_token
 from daofu.services import Services
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
-        app.ctx.dialogue = DialogueClient(settings.rasa_url, token=settings.rasa_token)
+        app.ctx.dialogue = DialogueClient(settings.rasa_url, token=rasa_token(settings))
         app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())
         app.ctx.forgetting = asyncio.get_running_loop().create_task(forget_daily(settings, services))
         try:

@@ -22,6 +22,7 @@ from channels.conversation import gate_of
 from channels.widget.config import load_widget_settings
 from channels.widget.history import TrackerClient
 from channels.widget.routes import widget_blueprint
+from daofu.secrets import rasa_token
 from daofu.services import Services
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def install(app: Sanic, services: Services) -> None:
 
     @app.before_server_start
     async def open_tracker(app: Sanic) -> None:
-        app.ctx.widget_tracker = TrackerClient(settings.rasa_url, token=settings.rasa_token)
+        app.ctx.widget_tracker = TrackerClient(settings.rasa_url, token=rasa_token(settings))
         log.info("widget on: origins %s", "any" if widget.any_origin else ", ".join(widget.origins))
 
     @app.after_server_stop
