@@ -18,8 +18,9 @@ Routes (each channel adds its own in its module):
 Every channel's turns go through one gate (:class:`~channels.conversation.ConversationGate`): it
 keeps forged payloads out, answers the service's own follow-ups, and keeps the assistant silent
 while an agent holds the conversation. The takeover desk (:class:`~channels.takeover.TakeoverDesk`)
-and the push to open pages (:class:`~channels.push.LocalPush`) are built here too and reach the
-channels through ``app.ctx`` (``gate``, ``desk``, ``push``).
+and the push to open pages (:class:`~channels.push.LocalPush`, or :class:`~channels.push.RedisPush`
+when several instances share ``DAOFU_REDIS_URL``) are built here too and reach the channels through
+``app.ctx`` (``gate``, ``desk``, ``push``).
 
 The app runs in a single process (``single_process=True``): the search index and the embedding
 model are loaded once, and no worker is forked after the model has started threads.
@@ -43,7 +44,8 @@ from channels.conversation import ConversationGate, Incoming
 from channels.dialogue import BUSY_TEXT, DialogueClient, DialogueUnavailable
 from channels.http import error_response, json_response
 from channels.limits import SANIC_CEILING, UNLIMITED_PREFIXES, RateLimiter, TooManyTurns, body_limit
-from channels.push import LocalPush
+from channels.push import LocalPush, RedisPush
+from channels.shared_state import redis_client
 from channels.takeover import TakeoverDesk
 from daofu.config import Settings, load_settings
 from daofu.errors import DaofuError
@@ -86,13 +88,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.ctx.settings = settings
     app.ctx.services = services
     app.blueprint(action_blueprint(create_executor(services), action_token(settings)))
-    app.ctx.push = LocalPush()
+    # One instance keeps pushes in the process; several share them through Redis (DAOFU_REDIS_URL).
+    app.ctx.push = RedisPush(redis_client(settings.redis_url)) if settings.redis_url else LocalPush()
     app.ctx.gate = ConversationGate(lambda: app.ctx.dialogue, services.records, app.ctx.push, settings)
     app.ctx.desk = TakeoverDesk(app.ctx.gate)
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
         app.ctx.dialogue = DialogueClient(settings.rasa_url, token=rasa_token(settings))
+        if isinstance(app.ctx.push, RedisPush):
+            await app.ctx.push.start()
         app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())
         app.ctx.forgetting = asyncio.get_running_loop().create_task(forget_daily(settings, services))
         try:
@@ -107,6 +112,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.ctx.handoff_watch.cancel()
         app.ctx.forgetting.cancel()
         await app.ctx.dialogue.close()
+        if isinstance(app.ctx.push, RedisPush):
+            await app.ctx.push.close()
         services.close()
 
     @app.get("/health")
