@@ -12,13 +12,16 @@ Example::
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,9 +153,32 @@ def _http_ok(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """Run in the child before exec: ask Linux for SIGTERM when ``parent`` dies, even by SIGKILL."""
+
+    def arrange() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):  # not Linux: the supervisor's own stop() is all there is
+            return
+        if os.getppid() != parent:  # the parent died before the request was in place
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arrange
+
+
 @dataclass
 class ManagedProcess:
-    """One child process with a health URL and a log file."""
+    """One child process with a health URL and a log file.
+
+    ``die_with_parent`` makes the child stop when the process that started it dies, however it
+    dies (``kill -9`` of ``daofu run`` included), so no server is left running unsupervised. Only
+    for a parent that stays alive as long as its children should (and whose starting thread does:
+    Linux ties the request to the thread).
+    """
 
     name: str
     command: list[str]
@@ -161,6 +187,7 @@ class ManagedProcess:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     cwd: Path | None = None
     process: subprocess.Popen | None = None
+    die_with_parent: bool = False
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +200,7 @@ class ManagedProcess:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with(os.getpid()) if self.die_with_parent and sys.platform == "linux" else None,
         )
         log_file.close()
 
@@ -258,16 +286,13 @@ class ServerPair:
         )
         rasa_health = f"{settings.rasa_url}/status?token={rasa_token(settings)}"
         self.rasa = ManagedProcess(
-            "rasa", rasa_command(settings), rasa_health, logs / "rasa.log", quiet_rasa_environment(env), settings.root
-        )
+            "rasa", rasa_command(settings), rasa_health, logs / "rasa.log", quiet_rasa_environment(env), settings.root,
+            die_with_parent=True,
+        )  # fmt: skip
         self.service = ManagedProcess(
-            "service",
-            service_command(settings),
-            f"http://127.0.0.1:{settings.port}/health",
-            logs / "service.log",
-            env,
-            settings.root,
-        )
+            "service", service_command(settings), f"http://127.0.0.1:{settings.port}/health", logs / "service.log",
+            env, settings.root, die_with_parent=True,
+        )  # fmt: skip
 
     @property
     def service_url(self) -> str:

@@ -115,3 +115,26 @@ def test_the_supervisor_restarts_a_crashed_server_then_gives_up_in_one_line(tmp_
     assert "\n" not in message
     assert "rasa crashed 3 times within 60 s" in message and "exit code 3" in message
     assert "model file is broken" in message
+
+
+def test_servers_stop_when_their_supervisor_is_killed_hard(tmp_path):
+    """``kill -9`` of ``daofu run`` cannot run its stop(); the servers must not outlive it anyway."""
+    parent_code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from daofu.processes import ManagedProcess\n"
+        "child = ManagedProcess('rasa', [sys.executable, '-c', 'import time; time.sleep(120)'], '', "
+        f"Path({str(tmp_path / 'child.log')!r}), die_with_parent=True)\n"
+        "child.start()\n"
+        "print(child.process.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    assert Path(f"/proc/{child}").exists()
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{child}").exists()
