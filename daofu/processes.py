@@ -154,6 +154,14 @@ def _http_ok(url: str, timeout: float = 2.0) -> bool:
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+SECRET_OPTIONS = ("--auth-token",)
+
+
+def shown_command(command: list[str]) -> list[str]:
+    """``command`` for the log: the values of secret options replaced by ``(secret)``."""
+    return [
+        "(secret)" if index and command[index - 1] in SECRET_OPTIONS else part for index, part in enumerate(command)
+    ]
 
 
 def _die_with(parent: int) -> Callable[[], None]:
@@ -192,7 +200,7 @@ class ManagedProcess:
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = self.log_path.open("ab")
-        log.info("starting %s: %s", self.name, " ".join(self.command))
+        log.info("starting %s: %s", self.name, " ".join(shown_command(self.command)))
         self.process = subprocess.Popen(
             self.command,
             cwd=self.cwd,

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from daofu.config import PROJECT_ROOT, Settings
-from daofu.processes import ManagedProcess, ServerPair, write_rasa_endpoints
+from daofu.processes import ManagedProcess, ServerPair, shown_command, write_rasa_endpoints
 from daofu.secrets import action_token, rasa_token
 from daofu.supervisor import GaveUp, RestartPolicy, Supervisor
 from tests.e2e.conftest import make_runtime_dir
@@ -61,6 +61,7 @@ def test_rasa_always_gets_an_api_token(tmp_path):
     assert token == rasa_token(settings) and len(token) >= 32
     assert stat.S_IMODE((settings.var_dir / "secrets" / "rasa-token").stat().st_mode) == 0o600
     assert pair.rasa.health_url.endswith(f"/status?token={token}")
+    assert token not in " ".join(shown_command(command)) and "--auth-token (secret)" in " ".join(shown_command(command))
     configured = Settings(var_dir=tmp_path, rasa_token="configured-token-0123456789")
     assert rasa_token(configured) == "configured-token-0123456789"
 
