@@ -266,8 +266,9 @@ class ServerPair:
     """Rasa and the service, started together and stopped together: the service first, then Rasa.
 
     The service stops first because what it still finishes while stopping (a WeChat answer being
-    pushed, a takeover written to the tracker) may need Rasa. ``processes`` replaces the two
-    servers (``(rasa, service)``), for tests of the order itself.
+    pushed, a takeover written to the tracker) may need Rasa. With ``DAOFU_RASA_URL`` naming an
+    external Rasa, only the service is started here (``rasa`` is None). ``processes`` replaces the
+    two servers (``(rasa, service)``), for tests of the order itself.
     """
 
     def __init__(
@@ -275,7 +276,7 @@ class ServerPair:
         settings: Settings,
         extra_env: dict[str, str] | None = None,
         timeout: float = 240.0,
-        processes: tuple[ManagedProcess, ManagedProcess] | None = None,
+        processes: tuple[ManagedProcess | None, ManagedProcess] | None = None,
     ) -> None:
         self.settings = settings
         self.timeout = timeout
@@ -292,11 +293,13 @@ class ServerPair:
             DAOFU_HOST=settings.host,
             OMP_NUM_THREADS=env.get("OMP_NUM_THREADS", "1"),
         )
-        rasa_health = f"{settings.rasa_url}/status?token={rasa_token(settings)}"
-        self.rasa = ManagedProcess(
-            "rasa", rasa_command(settings), rasa_health, logs / "rasa.log", quiet_rasa_environment(env), settings.root,
-            die_with_parent=True,
-        )  # fmt: skip
+        self.rasa: ManagedProcess | None = None
+        if not settings.rasa_url_override:
+            rasa_health = f"{settings.rasa_url}/status?token={rasa_token(settings)}"
+            self.rasa = ManagedProcess(
+                "rasa", rasa_command(settings), rasa_health, logs / "rasa.log", quiet_rasa_environment(env),
+                settings.root, die_with_parent=True,
+            )  # fmt: skip
         self.service = ManagedProcess(
             "service", service_command(settings), f"http://127.0.0.1:{settings.port}/health", logs / "service.log",
             env, settings.root, die_with_parent=True,
@@ -312,16 +315,16 @@ class ServerPair:
 
     def start(self) -> None:
         try:
-            self.service.start()
-            self.rasa.start()
-            wait_until_healthy([self.service, self.rasa], self.timeout)
+            for process in self.shutdown_order:
+                process.start()
+            wait_until_healthy(self.shutdown_order, self.timeout)
         except BaseException:
             self.stop()
             raise
 
     @property
     def shutdown_order(self) -> list[ManagedProcess]:
-        return [self.service, self.rasa]
+        return [self.service] + ([self.rasa] if self.rasa is not None else [])
 
     def stop(self) -> None:
         for process in self.shutdown_order:

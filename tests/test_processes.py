@@ -56,6 +56,7 @@ def test_rasa_reads_the_awkward_password_back_unchanged(tmp_path):
 def test_rasa_always_gets_an_api_token(tmp_path):
     settings = Settings(var_dir=make_runtime_dir(tmp_path))
     pair = ServerPair(settings)
+    assert pair.rasa is not None
     command = pair.rasa.command
     token = command[command.index("--auth-token") + 1]
     assert token == rasa_token(settings) and len(token) >= 32

@@ -210,3 +210,60 @@ def test_sigterm_to_the_run_script_stops_the_service_then_rasa(assistant):
     assert port_is_free("127.0.0.1", assistant.settings.rasa_port)
     output = assistant.text()
     assert output.index("stopping service") < output.index("stopping rasa"), output
+
+
+def test_a_server_that_keeps_crashing_ends_daofu_run_with_one_line(tmp_path):
+    """A crash loop is for a person to look at: the third crash within the window ends ``daofu run`` (exit 1).
+
+    Rasa is external here (``DAOFU_RASA_URL``), so ``daofu run`` supervises the service alone and
+    the test needs no Rasa start; the service is killed each time it comes back.
+    """
+    runtime = make_runtime_dir(tmp_path / "var")
+    port = free_port()
+    env = dict(
+        os.environ,
+        DAOFU_VAR_DIR=str(runtime),
+        DAOFU_PORT=str(port),
+        DAOFU_RASA_URL=f"http://127.0.0.1:{free_port()}",  # nobody there: the service says 系统繁忙
+        DAOFU_RESTART_LIMIT="3",
+    )
+    process = subprocess.Popen(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "daofu"), "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _service_healthy(port) or process.poll() is not None, START_TIMEOUT, "the service's start")
+        assert process.poll() is None
+        killed: set[int] = set()
+        while process.poll() is None and len(killed) < 5:
+            children = [
+                pid for pid in children_of(process.pid) if pid not in killed and "daofu serve" in command_of(pid)
+            ]
+            for pid in children:
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+            time.sleep(0.1)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 1, out + err
+    assert len(killed) == 3  # started, restarted twice; the third crash ends it
+    reason = err.strip().splitlines()[-1]
+    assert reason.startswith("daofu run: error: service crashed 3 times within 600 s"), err
+    assert "giving up" in reason and "exit code -9" in reason and "service.log" in reason
+    assert "stopped the service" in out
+    assert port_is_free("127.0.0.1", port)
+    assert not any(alive(pid) for pid in killed)
+
+
+def _service_healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
