@@ -46,6 +46,11 @@ class DialogueUnavailable(DaofuError):
     """Rasa did not answer (down, starting, or too slow)."""
 
 
+# What every channel says while Rasa is away (crashed and being restarted, or too slow): one
+# wording on the widget, WeChat and /api/chat, instead of silence or an error page.
+BUSY_TEXT = "系统繁忙，请稍后再试。"
+
+
 # The intent of a user event appended by the service (a message to the agent, a reason, a number):
 # not in the domain, so no rule fires on it, and the NLU never saw the text.
 RELAYED_INTENT = "relayed_to_service"

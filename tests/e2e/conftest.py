@@ -19,6 +19,7 @@ from daofu.config import PROJECT_ROOT, Settings
 from daofu.ports import free_port
 from daofu.processes import ServerPair
 from daofu.processes import make_runtime_dir as make_scratch_runtime
+from daofu.secrets import rasa_token
 from tests.channels.wechat_api_stub import WeChatApiStub
 
 if TYPE_CHECKING:
@@ -116,9 +117,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 
 
 def rasa_auth(servers: ServerPair) -> dict[str, str]:
-    """Query parameters that authenticate a test's own calls to Rasa's HTTP API (when it has a token)."""
-    token = servers.settings.rasa_token
-    return {"token": token} if token else {}
+    """Query parameters that authenticate a test's own calls to Rasa's HTTP API (it always has a token)."""
+    return {"token": rasa_token(servers.settings)}
 
 
 def save_screenshot(driver: WebDriver, name: str) -> Path:
