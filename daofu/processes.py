@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,10 +35,26 @@ from daofu.secrets import ACTION_TOKEN_HEADER, action_token, rasa_token
 log = logging.getLogger(__name__)
 
 RASA_MODEL_NAME = "daofu"
+# A scratch runtime folder (tests, evaluations) links the built, read-only artefacts and copies the
+# databases, so what runs there never touches a developer's conversations.
+SHARED_ARTEFACTS = ("models", "index", "rasa-models", "cache")
+COPIED_FILES = ("knowledge.db",)
 
 
 class ServerStartError(DaofuError):
     """A server exited or did not become healthy in time."""
+
+
+def make_runtime_dir(target: Path, source: Path) -> Path:
+    """A runtime folder at ``target`` over the artefacts the setup built in ``source`` (see above)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in SHARED_ARTEFACTS:
+        if (source / name).exists():
+            (target / name).symlink_to((source / name).resolve())
+    for name in COPIED_FILES:
+        if (source / name).exists():
+            shutil.copy2(source / name, target / name)
+    return target
 
 
 def quiet_rasa_environment(base: dict[str, str] | None = None) -> dict[str, str]:

@@ -28,7 +28,7 @@ from channels.http import error_response, json_response
 from channels.limits import TooManyTurns
 from channels.widget.assets import Asset
 from channels.widget.config import WidgetSettings
-from channels.widget.history import TrackerUnavailable
+from channels.widget.history import history_from_events
 from channels.widget.messages import widget_messages
 from channels.widget.protocol import (
     FormOpened,
@@ -119,8 +119,8 @@ def widget_blueprint(widget: WidgetSettings, gate: ConversationGate) -> Blueprin
                 headers=cors,
             )
         try:
-            messages = await request.app.ctx.widget_tracker.history(sender)
-        except TrackerUnavailable as exc:
+            messages = history_from_events(await request.app.ctx.dialogue.events(sender))
+        except DialogueUnavailable as exc:
             log.warning("widget history for %s unavailable: %s", log_id(sender), exc)
             return json_response(
                 {"error": "the conversation history is unavailable; try again shortly"}, status=503, headers=cors

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ import websockets
 
 from daofu.config import PROJECT_ROOT, Settings
 from daofu.ports import free_port
-from daofu.processes import ManagedProcess, service_command, wait_until_healthy
+from daofu.processes import ManagedProcess, make_runtime_dir, service_command, wait_until_healthy
 from daofu.records import ConversationRecords
 from knowledge.db import create_engine_for
 from tests.e2e.conftest import AGENT_TOKENS
@@ -47,8 +46,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture(scope="module")
 def instances(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> Iterator[tuple[str, str, Path]]:
     """Two service instances on one database and one Redis: their base URLs and the database."""
-    runtime = tmp_path_factory.mktemp("shared")
-    shutil.copy2(PROJECT_ROOT / "var" / "knowledge.db", runtime / "knowledge.db")
+    runtime = make_runtime_dir(tmp_path_factory.mktemp("shared"), PROJECT_ROOT / "var")
     processes = []
     for name in ("a", "b"):
         port = free_port()
