@@ -12,14 +12,17 @@ Example::
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,9 +170,40 @@ def _http_ok(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+SECRET_OPTIONS = ("--auth-token",)
+
+
+def shown_command(command: list[str]) -> list[str]:
+    """``command`` for the log: the values of secret options replaced by ``(secret)``."""
+    return [
+        "(secret)" if index and command[index - 1] in SECRET_OPTIONS else part for index, part in enumerate(command)
+    ]
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """Run in the child before exec: ask Linux for SIGTERM when ``parent`` dies, even by SIGKILL."""
+
+    def arrange() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):  # not Linux: the supervisor's own stop() is all there is
+            return
+        if os.getppid() != parent:  # the parent died before the request was in place
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arrange
+
+
 @dataclass
 class ManagedProcess:
-    """One child process with a health URL and a log file."""
+    """One child process with a health URL and a log file.
+
+    ``die_with_parent`` makes the child stop when the process that started it dies, however it
+    dies (``kill -9`` of ``daofu run`` included), so no server is left running unsupervised. Only
+    for a parent that stays alive as long as its children should (and whose starting thread does:
+    Linux ties the request to the thread).
+    """
 
     name: str
     command: list[str]
@@ -178,11 +212,12 @@ class ManagedProcess:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     cwd: Path | None = None
     process: subprocess.Popen | None = None
+    die_with_parent: bool = False
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = self.log_path.open("ab")
-        log.info("starting %s: %s", self.name, " ".join(self.command))
+        log.info("starting %s: %s", self.name, " ".join(shown_command(self.command)))
         self.process = subprocess.Popen(
             self.command,
             cwd=self.cwd,
@@ -190,6 +225,7 @@ class ManagedProcess:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with(os.getpid()) if self.die_with_parent and sys.platform == "linux" else None,
         )
         log_file.close()
 
@@ -247,8 +283,9 @@ class ServerPair:
     """Rasa and the service, started together and stopped together: the service first, then Rasa.
 
     The service stops first because what it still finishes while stopping (a WeChat answer being
-    pushed, a takeover written to the tracker) may need Rasa. ``processes`` replaces the two
-    servers (``(rasa, service)``), for tests of the order itself.
+    pushed, a takeover written to the tracker) may need Rasa. With ``DAOFU_RASA_URL`` naming an
+    external Rasa, only the service is started here (``rasa`` is None). ``processes`` replaces the
+    two servers (``(rasa, service)``), for tests of the order itself.
     """
 
     def __init__(
@@ -256,7 +293,7 @@ class ServerPair:
         settings: Settings,
         extra_env: dict[str, str] | None = None,
         timeout: float = 240.0,
-        processes: tuple[ManagedProcess, ManagedProcess] | None = None,
+        processes: tuple[ManagedProcess | None, ManagedProcess] | None = None,
     ) -> None:
         self.settings = settings
         self.timeout = timeout
@@ -273,18 +310,17 @@ class ServerPair:
             DAOFU_HOST=settings.host,
             OMP_NUM_THREADS=env.get("OMP_NUM_THREADS", "1"),
         )
-        rasa_health = f"{settings.rasa_url}/status?token={rasa_token(settings)}"
-        self.rasa = ManagedProcess(
-            "rasa", rasa_command(settings), rasa_health, logs / "rasa.log", quiet_rasa_environment(env), settings.root
-        )
+        self.rasa: ManagedProcess | None = None
+        if not settings.rasa_url_override:
+            rasa_health = f"{settings.rasa_url}/status?token={rasa_token(settings)}"
+            self.rasa = ManagedProcess(
+                "rasa", rasa_command(settings), rasa_health, logs / "rasa.log", quiet_rasa_environment(env),
+                settings.root, die_with_parent=True,
+            )  # fmt: skip
         self.service = ManagedProcess(
-            "service",
-            service_command(settings),
-            f"http://127.0.0.1:{settings.port}/health",
-            logs / "service.log",
-            env,
-            settings.root,
-        )
+            "service", service_command(settings), f"http://127.0.0.1:{settings.port}/health", logs / "service.log",
+            env, settings.root, die_with_parent=True,
+        )  # fmt: skip
 
     @property
     def service_url(self) -> str:
@@ -296,16 +332,16 @@ class ServerPair:
 
     def start(self) -> None:
         try:
-            self.service.start()
-            self.rasa.start()
-            wait_until_healthy([self.service, self.rasa], self.timeout)
+            for process in self.shutdown_order:
+                process.start()
+            wait_until_healthy(self.shutdown_order, self.timeout)
         except BaseException:
             self.stop()
             raise
 
     @property
     def shutdown_order(self) -> list[ManagedProcess]:
-        return [self.service, self.rasa]
+        return [self.service] + ([self.rasa] if self.rasa is not None else [])
 
     def stop(self) -> None:
         for process in self.shutdown_order:

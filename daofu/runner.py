@@ -91,19 +91,23 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     login = ensure_local_agent_token(settings)  # before the service starts: it reads the token file
-    print("starting Rasa and the service (Rasa needs about half a minute to load its models)…", flush=True)
+    if servers.rasa is None:
+        print(f"starting the service (Rasa is the external one at {settings.rasa_url})…", flush=True)
+    else:
+        print("starting Rasa and the service (Rasa needs about half a minute to load its models)…", flush=True)
     try:
         servers.start()
     except _Stop:
         print("interrupted; both servers stopped", flush=True)
         return 130
+    rasa_label = "Rasa (loopback only)" if servers.rasa is not None else "Rasa (external)"
     print(
         "\nready:\n"
         f"  portal page with the chat widget  {settings.public_url}/\n"
         f"  hotline agent console             {settings.public_url}/agent\n"
         f"    {login_hint(login)}\n"
         f"  service health                    {settings.public_url}/health\n"
-        f"  Rasa (loopback only)              {settings.rasa_url}/status\n"
+        f"  {rasa_label:<34}{settings.rasa_url}/status\n"
         "press Ctrl-C to stop both\n",
         flush=True,
     )
@@ -120,5 +124,5 @@ def _run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         servers.stop()
-        print("stopped the service, then Rasa", flush=True)
+        print("stopped the service, then Rasa" if servers.rasa is not None else "stopped the service", flush=True)
     return 0

@@ -11,7 +11,7 @@ another restart. Conversations survive a restart: Rasa keeps them in its tracker
 
 Example::
 
-    supervisor = Supervisor([servers.service, servers.rasa], RestartPolicy(limit=5, window=600))
+    supervisor = Supervisor(servers.shutdown_order, lambda: RestartPolicy(limit=5, window=600))
     while (reason := supervisor.check()) is None:
         time.sleep(1)
 """

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from daofu.config import PROJECT_ROOT, Settings
-from daofu.processes import ManagedProcess, ServerPair, write_rasa_endpoints
+from daofu.processes import ManagedProcess, ServerPair, shown_command, write_rasa_endpoints
 from daofu.secrets import action_token, rasa_token
 from daofu.supervisor import GaveUp, RestartPolicy, Supervisor
 from tests.e2e.conftest import make_runtime_dir
@@ -56,11 +56,13 @@ def test_rasa_reads_the_awkward_password_back_unchanged(tmp_path):
 def test_rasa_always_gets_an_api_token(tmp_path):
     settings = Settings(var_dir=make_runtime_dir(tmp_path))
     pair = ServerPair(settings)
+    assert pair.rasa is not None
     command = pair.rasa.command
     token = command[command.index("--auth-token") + 1]
     assert token == rasa_token(settings) and len(token) >= 32
     assert stat.S_IMODE((settings.var_dir / "secrets" / "rasa-token").stat().st_mode) == 0o600
     assert pair.rasa.health_url.endswith(f"/status?token={token}")
+    assert token not in " ".join(shown_command(command)) and "--auth-token (secret)" in " ".join(shown_command(command))
     configured = Settings(var_dir=tmp_path, rasa_token="configured-token-0123456789")
     assert rasa_token(configured) == "configured-token-0123456789"
 
@@ -115,3 +117,26 @@ def test_the_supervisor_restarts_a_crashed_server_then_gives_up_in_one_line(tmp_
     assert "\n" not in message
     assert "rasa crashed 3 times within 60 s" in message and "exit code 3" in message
     assert "model file is broken" in message
+
+
+def test_servers_stop_when_their_supervisor_is_killed_hard(tmp_path):
+    """``kill -9`` of ``daofu run`` cannot run its stop(); the servers must not outlive it anyway."""
+    parent_code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from daofu.processes import ManagedProcess\n"
+        "child = ManagedProcess('rasa', [sys.executable, '-c', 'import time; time.sleep(120)'], '', "
+        f"Path({str(tmp_path / 'child.log')!r}), die_with_parent=True)\n"
+        "child.start()\n"
+        "print(child.process.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    assert Path(f"/proc/{child}").exists()
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{child}").exists()

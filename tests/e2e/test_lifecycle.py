@@ -2,14 +2,17 @@
 
 One start for the module (Rasa takes the better part of a minute to load on two cores): the
 README's run command on free ports, with a private runtime folder. The first test kills Rasa with
-SIGKILL in the middle of a conversation; the service keeps answering "系统繁忙，请稍后再试" while
-Rasa is away; ``daofu run`` starts Rasa again and the conversation goes on from the tracker store
-with its slots. The second test sends SIGTERM to the process the script started: the service
-stops before Rasa, and no server is left running.
+SIGKILL in the middle of a conversation; while Rasa is away the service answers "系统繁忙，请稍后再试"
+on /api/chat, the widget socket and WeChat; ``daofu run`` starts Rasa again and the conversation
+goes on from the tracker store with its slots. The second test sends SIGTERM to the process the
+script started: the service stops before Rasa, and no server is left running. The third runs
+``daofu run`` with an external Rasa and a service that keeps crashing: it gives up in one line.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -22,8 +25,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets
+from wechatpy import parse_message
 
 from channels.dialogue import BUSY_TEXT
+from channels.wechat.crypto import sign
 from daofu.config import PROJECT_ROOT, Settings
 from daofu.ports import free_port, port_is_free
 from daofu.secrets import rasa_token
@@ -32,6 +38,7 @@ from tests.e2e.conftest import make_runtime_dir
 pytestmark = pytest.mark.e2e
 
 START_TIMEOUT = 300.0
+WECHAT_TOKEN = "lifecycle-wechat-token"
 
 
 def children_of(pid: int) -> list[int]:
@@ -97,6 +104,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         DAOFU_PORT=str(settings.port),
         DAOFU_RASA_PORT=str(settings.rasa_port),
         DAOFU_RATE_LIMIT_TURNS="1000",
+        DAOFU_WECHAT_TOKEN=WECHAT_TOKEN,  # plain mode: no AES key
+        DAOFU_WECHAT_APPID="wxlifecycle0123456",
     )
     process = subprocess.Popen(
         [str(PROJECT_ROOT / "scripts" / "run.sh")],
@@ -151,6 +160,33 @@ def button(reply: dict, title_part: str) -> dict:
     raise AssertionError(f"no button with {title_part!r} in {reply['messages']}")
 
 
+def widget_reply(assistant: Assistant, text: str) -> dict:
+    """The frame that answers one widget message (after the typing frame)."""
+
+    async def exchange() -> dict:
+        url = f"ws://127.0.0.1:{assistant.settings.port}/widget/ws?sender=web-{uuid.uuid4().hex}"
+        async with websockets.connect(url, open_timeout=10) as socket:
+            await socket.send(json.dumps({"type": "message", "text": text}))
+            assert json.loads(await socket.recv()) == {"type": "typing"}
+            return json.loads(await asyncio.wait_for(socket.recv(), timeout=30))
+
+    return asyncio.run(exchange())
+
+
+def wechat_reply(assistant: Assistant, text: str) -> str:
+    """The passive reply to one signed plaintext WeChat message, read with wechatpy."""
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:8]
+    params = {"timestamp": timestamp, "nonce": nonce, "signature": sign(WECHAT_TOKEN, timestamp, nonce)}
+    body = (
+        f"<xml><ToUserName>gh_lifecycle</ToUserName><FromUserName>oLife{uuid.uuid4().hex[:12]}</FromUserName>"
+        f"<CreateTime>{timestamp}</CreateTime><MsgType>text</MsgType><Content>{text}</Content>"
+        f"<MsgId>{uuid.uuid4().int % 10**16}</MsgId></xml>"
+    )
+    reply = httpx.post(f"{assistant.service_url}/wechat", params=params, content=body.encode(), timeout=30)
+    assert reply.status_code == 200, reply.text
+    return parse_message(reply.text).content
+
+
 def wait_for(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -181,6 +217,8 @@ def test_a_killed_rasa_is_restarted_and_the_conversation_goes_on(assistant):
     wait_for(lambda: not alive(rasa), 10, "Rasa's exit")
     busy = chat(assistant, sender, "那要带什么材料？")
     assert BUSY_TEXT in texts(busy)
+    assert widget_reply(assistant, "你好") == {"type": "error", "message": BUSY_TEXT}
+    assert wechat_reply(assistant, "你好") == BUSY_TEXT
 
     wait_for(lambda: dialogue_up(assistant), START_TIMEOUT, "Rasa's restart")
     assert assistant.server_pid("rasa") != rasa
@@ -210,3 +248,60 @@ def test_sigterm_to_the_run_script_stops_the_service_then_rasa(assistant):
     assert port_is_free("127.0.0.1", assistant.settings.rasa_port)
     output = assistant.text()
     assert output.index("stopping service") < output.index("stopping rasa"), output
+
+
+def test_a_server_that_keeps_crashing_ends_daofu_run_with_one_line(tmp_path):
+    """A crash loop is for a person to look at: the third crash within the window ends ``daofu run`` (exit 1).
+
+    Rasa is external here (``DAOFU_RASA_URL``), so ``daofu run`` supervises the service alone and
+    the test needs no Rasa start; the service is killed each time it comes back.
+    """
+    runtime = make_runtime_dir(tmp_path / "var")
+    port = free_port()
+    env = dict(
+        os.environ,
+        DAOFU_VAR_DIR=str(runtime),
+        DAOFU_PORT=str(port),
+        DAOFU_RASA_URL=f"http://127.0.0.1:{free_port()}",  # nobody there: the service says 系统繁忙
+        DAOFU_RESTART_LIMIT="3",
+    )
+    process = subprocess.Popen(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "daofu"), "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _service_healthy(port) or process.poll() is not None, START_TIMEOUT, "the service's start")
+        assert process.poll() is None
+        killed: set[int] = set()
+        while process.poll() is None and len(killed) < 5:
+            children = [
+                pid for pid in children_of(process.pid) if pid not in killed and "daofu serve" in command_of(pid)
+            ]
+            for pid in children:
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+            time.sleep(0.1)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 1, out + err
+    assert len(killed) == 3  # started, restarted twice; the third crash ends it
+    reason = err.strip().splitlines()[-1]
+    assert reason.startswith("daofu run: error: service crashed 3 times within 600 s"), err
+    assert "giving up" in reason and "exit code -9" in reason and "service.log" in reason
+    assert "stopped the service" in out
+    assert port_is_free("127.0.0.1", port)
+    assert not any(alive(pid) for pid in killed)
+
+
+def _service_healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
