@@ -35,6 +35,7 @@ import re
 from sanic import Request, Sanic
 from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from channels.action_endpoint import action_blueprint, create_executor
 from channels.api_access import refusal as api_refusal
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
-        app.ctx.dialogue = DialogueClient(settings.rasa_url, token=settings.rasa_token)
+        app.ctx.dialogue = DialogueClient(settings.rasa_urls, token=settings.rasa_token)
         app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())
         app.ctx.forgetting = asyncio.get_running_loop().create_task(forget_daily(settings, services))
         try:
@@ -105,6 +106,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.ctx.forgetting.cancel()
         await app.ctx.dialogue.close()
         services.close()
+
+    @app.exception(OperationalError, InterfaceError)
+    async def database_down(request: Request, exception: OperationalError | InterfaceError) -> HTTPResponse:
+        """A database that is down or restarting: 503 and a clear line, never a 500 with a trace."""
+        log.warning("%s %s: the database is unavailable: %s", request.method, request.path, exception.orig)
+        return error_response("the database is unavailable; try again shortly", 503)
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
