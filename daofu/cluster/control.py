@@ -97,7 +97,11 @@ class Cluster:
         action_token(self.settings)
         ensure_local_agent_token(self.settings)
         write_rasa_endpoints(self.context)
-        for name in ("service-1", "service-2", "rasa-1", "rasa-2", "nginx"):
+        for name in ("service-1", "rasa-1", "rasa-2"):
+            start(by_name[name])
+        # The first service creates whatever tables are missing; the second must not race it.
+        self._wait([by_name["service-1"]], timeout)
+        for name in ("service-2", "nginx"):
             start(by_name[name])
         if started:
             say("waiting until every component is healthy (Rasa needs about a minute to load its model)…")

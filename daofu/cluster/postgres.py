@@ -159,7 +159,6 @@ def prepare_databases(state: State, settings: Settings) -> None:
 
 def import_catalogue(state: State, settings: Settings) -> None:
     """The catalogue the setup built, imported into PostgreSQL when it is not there already."""
-    from daofu.records import ConversationRecords
     from knowledge.db import create_engine_for
     from knowledge.demo.build import catalog_path
     from knowledge.errors import CatalogMissingError
@@ -184,7 +183,6 @@ def import_catalogue(state: State, settings: Settings) -> None:
             log.info("importing the catalogue into PostgreSQL (about a minute)")
             import_catalog(source, target, prune=True, progress=True)
             log.info("catalogue imported into PostgreSQL in %.0f s", time.monotonic() - started)
-        ConversationRecords(target)  # its tables, before two services race to create them
     finally:
         built.dispose()
         target.dispose()
