@@ -71,6 +71,13 @@ def rendezvous_order(urls: Sequence[str], sender: str) -> list[str]:
 
 # Failures that mean the request never reached the instance: the next one may take the turn.
 NOT_REACHED = (httpx.ConnectError, httpx.ConnectTimeout)
+# Failures after the request may have been sent: retried elsewhere only when the instance is gone.
+BROKEN = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+# What every channel says while Rasa is away (crashed and being restarted, or too slow): one
+# wording on the widget, WeChat and /api/chat, instead of silence or an error page.
+BUSY_TEXT = "系统繁忙，请稍后再试。"
 
 
 # The intent of a user event appended by the service (a message to the agent, a reason, a number):
@@ -110,19 +117,35 @@ class DialogueClient:
         self._client = httpx.AsyncClient(timeout=timeout)
 
     async def _request(self, sender: str, method: str, path: str, **options: Any) -> httpx.Response:
-        """Send to ``sender``'s home instance, or to the next while they refuse the connection.
+        """Send to ``sender``'s home instance, or to the next one while instances are down.
 
-        Raises what the last attempt raised.
+        An instance is passed over when it refuses the connection, or when the connection broke
+        without an answer and the instance now refuses new ones (it died under the request: a
+        kept-alive connection to a killed process fails this way). A request that broke while its
+        instance still runs is not repeated elsewhere. Raises what the last attempt raised.
         """
         order = rendezvous_order(self.base_urls, sender) if len(self.base_urls) > 1 else list(self.base_urls)
         for number, base in enumerate(order, start=1):
+            last = number == len(order)
             try:
                 return await self._client.request(method, f"{base}{path}", **options)
             except NOT_REACHED as exc:
-                if number == len(order):
+                if last:
                     raise
                 log.warning("the dialogue server at %s cannot be reached (%s); trying the next", base, exc)
+            except BROKEN as exc:
+                if last or await self._reachable(base):
+                    raise
+                log.warning("the dialogue server at %s went away during a request (%r); trying the next", base, exc)
         raise AssertionError("unreachable: the loop returns or raises")
+
+    async def _reachable(self, base: str) -> bool:
+        """Whether ``base`` accepts a connection now (any answer counts)."""
+        try:
+            await self._client.get(f"{base}/", timeout=2.0)
+        except httpx.TransportError:
+            return False
+        return True
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
         """Every bot message of the turn, read and checked (:func:`daofu.messages.read_turn`)."""

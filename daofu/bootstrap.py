@@ -7,8 +7,8 @@ library. Every step is idempotent and skipped when its inputs did not change:
 1. find Python 3.10 (for Rasa) and 3.11 (for everything else) on PATH or under pyenv;
 2. create ``.venv-rasa`` and ``.venv`` and install the pinned requirements into them;
 3. hand over to ``daofu setup`` inside ``.venv`` (model, catalogue, index, Rasa training);
-4. ``run``: start Rasa and the service (``daofu run``); ``test``: install the system packages the
-   browser and database tests need, then run pytest.
+4. ``run``: become ``daofu run`` (``exec``, so signals sent to the script reach it); ``test``:
+   install the system packages the browser and database tests need, then become pytest.
 
 Failures print one line that says what is wrong and how to fix it, and exit non-zero.
 """
@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from daofu.config import SettingsError, load_settings
 from daofu.errors import DaofuError
@@ -176,6 +177,18 @@ def daofu(*args: str) -> list[str]:
     return [str(SERVICE_VENV / "bin" / "daofu"), *args]
 
 
+def hand_over(command: list[str]) -> NoReturn:
+    """Become ``command`` (same process id): a signal sent to ``scripts/run.sh`` reaches ``daofu run`` itself.
+
+    Waiting on a child instead would leave the servers running when the script is sent SIGTERM:
+    the bootstrap would die and its child would never hear of it.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(ROOT)
+    os.execv(command[0], command)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 -m daofu.bootstrap",
@@ -196,11 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         if setup.returncode != 0:
             return setup.returncode
         if args.action == "run":
-            return subprocess.run(daofu("run"), cwd=ROOT).returncode
+            hand_over(daofu("run"))
         if args.action == "test":
             ensure_test_system_packages()
-            command = [str(SERVICE_VENV / "bin" / "python"), "-m", "pytest", *args.pytest_args]
-            return subprocess.run(command, cwd=ROOT).returncode
+            hand_over([str(SERVICE_VENV / "bin" / "python"), "-m", "pytest", *args.pytest_args])
         return 0
     except SettingsError as exc:
         print(f"[daofu] configuration error: {exc}", file=sys.stderr)

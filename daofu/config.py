@@ -188,6 +188,14 @@ VARIABLES: tuple[Variable, ...] = (
              "Rasa's tracker store, e.g. `postgresql://…`", _database_url, secret=True),
     Variable("DAOFU_LOCK_REDIS_URL", "lock_redis_url", "",
              "Rasa's lock store in Redis, for several Rasa instances", _redis_url, secret=True),
+    Variable("DAOFU_REDIS_URL", "redis_url", "",
+             "Redis for what several service instances share (widget pushes, WeChat de-duplication, nonces, "
+             "options); unset: kept in the process, see `docs/production.md`", _redis_url, secret=True),
+    Variable("DAOFU_RESTART_LIMIT", "restart_limit", "5",
+             "crashes of Rasa or the service within DAOFU_RESTART_WINDOW after which `daofu run` gives up (exit 1); "
+             "before that each crash is restarted after 1, 2, 4, 8 … s", _positive_int),
+    Variable("DAOFU_RESTART_WINDOW", "restart_window", "600",
+             "seconds over which `daofu run` counts a server's crashes", _seconds),
     Variable("DAOFU_FORM_URL_TEMPLATE", "portal_form_template", "{public_url}/forms/{matter_code}?guide={guide_id}",
              "the application-form link of a guide", _form_template),
     Variable("DAOFU_CHANNELS", "channels", "all",
@@ -233,8 +241,9 @@ VARIABLES: tuple[Variable, ...] = (
              "WeChat's API address (a local stand-in in tests)", _http_url),
     Variable("DAOFU_WECHAT_REPLY_DEADLINE", "wechat_reply_deadline", "4.5",
              "seconds to wait for the dialogue before replying later through the customer-service API", _seconds),
-    Variable("DAOFU_WECHAT_REDIS_URL", "wechat_redis_url", "",
-             "Redis for WeChat de-duplication and numbered options across service instances", _redis_url, secret=True),
+    Variable("DAOFU_WECHAT_REDIS_URL", "wechat_redis_url", "$DAOFU_REDIS_URL",
+             "another Redis for WeChat de-duplication, nonces and numbered options than DAOFU_REDIS_URL",
+             _redis_url, secret=True),
     Variable("DAOFU_WECHAT_DEDUPE_TTL", "wechat_dedupe_ttl", "300",
              "seconds an answer is kept for WeChat's retries of one message", _seconds),
     Variable("DAOFU_WECHAT_OPTIONS_TTL", "wechat_options_ttl", "1800",
@@ -273,6 +282,9 @@ class Settings:
     action_token: str = ""
     tracker_db_url: str = ""
     lock_redis_url: str = ""
+    redis_url: str = ""
+    restart_limit: int = 5
+    restart_window: float = 600.0
     portal_form_template: str = DEFAULT_FORM_URL_TEMPLATE
     channels: tuple[str, ...] = CHANNEL_NAMES
     encoder_threads: int = 2

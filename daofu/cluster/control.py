@@ -24,7 +24,7 @@ from daofu.cluster.layout import ClusterError, Layout, State
 from daofu.config import Settings
 from daofu.local_agent import ensure_local_agent_token
 from daofu.ports import port_is_free
-from daofu.secrets import action_token
+from daofu.secrets import action_token, rasa_token
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,7 @@ class Cluster:
         self._wait([by_name["redis"]], 30)
         # Shared secrets first: two services must not race to create them.
         action_token(self.settings)
+        rasa_token(self.settings)
         ensure_local_agent_token(self.settings)
         write_rasa_endpoints(self.context)
         for name in ("service-1", "rasa-1", "rasa-2"):

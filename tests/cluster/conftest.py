@@ -25,6 +25,7 @@ import pytest
 from daofu.cluster.control import Cluster
 from daofu.config import PROJECT_ROOT, Settings
 from daofu.ports import free_port
+from daofu.secrets import rasa_token
 from tests.channels.wechat_api_stub import WeChatApiStub
 from tests.e2e.conftest import SERVICE_TEST_ENV, make_runtime_dir
 
@@ -55,6 +56,11 @@ class RunningCluster:
     def control(self) -> Cluster:
         """The cluster's Python interface, for stopping and starting one component."""
         return Cluster(Settings(var_dir=self.var_dir), self.state_dir, env=self.env)
+
+    @property
+    def rasa_token(self) -> str:
+        """The token of both Rasa instances' HTTP API (a local secret of the cluster's runtime folder)."""
+        return rasa_token(Settings(var_dir=self.var_dir))
 
     def pid(self, name: str) -> int | None:
         return {row.name: row.pid for row in self.control().status()}[name]
