@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Checks every component now: PostgreSQL and Redis answer, Rasa's /status, the services' "
         "/health (and whether they reach a Rasa), nginx's /nginx-health.",
     )
+    shown = status.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print the address and every component as JSON")
+    shown.add_argument(
+        "--pids", action="store_true", help="print only the running process ids, comma-separated (for load_bench.py)"
+    )
     status.set_defaults(handler=_status)
 
     down = actions.add_parser(
@@ -75,7 +81,20 @@ def _up(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     cluster = _cluster(args)
-    rows = _print_status(cluster)
+    if args.json or args.pids:
+        rows = cluster.status()
+        if args.pids:
+            print(",".join(str(row.pid) for row in rows if row.pid))
+        else:
+            components = [
+                {"name": row.name, "port": row.port, "pid": row.pid, "health": row.state, "note": row.note}
+                for row in rows
+            ]
+            url = cluster.state.public_url if "public" in cluster.state.ports else None
+            document = {"url": url, "state_dir": str(cluster.layout.state_dir), "components": components}
+            print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        rows = _print_status(cluster)
     return 0 if all(row.healthy for row in rows) else 1
 
 
