@@ -37,6 +37,7 @@ import re
 from sanic import Request, Sanic
 from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from channels.action_endpoint import action_blueprint, create_executor
 from channels.api_access import refusal as api_refusal
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
-        app.ctx.dialogue = DialogueClient(settings.rasa_url, token=rasa_token(settings))
+        app.ctx.dialogue = DialogueClient(settings.rasa_urls, token=rasa_token(settings))
         if isinstance(app.ctx.push, RedisPush):
             await app.ctx.push.start()
         app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())
@@ -115,6 +116,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if isinstance(app.ctx.push, RedisPush):
             await app.ctx.push.close()
         services.close()
+
+    @app.exception(OperationalError, InterfaceError)
+    async def database_down(request: Request, exception: OperationalError | InterfaceError) -> HTTPResponse:
+        """A database that is down or restarting: 503 and a clear line, never a 500 with a trace."""
+        log.warning("%s %s: the database is unavailable: %s", request.method, request.path, exception.orig)
+        return error_response("the database is unavailable; try again shortly", 503)
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:

@@ -36,14 +36,20 @@ SERVICE_VENV = ROOT / ".venv"
 STAMP = ".daofu-stamp"
 TEST_STAMP = ".daofu-stamp-test"
 
+# Debian packages of the production profile on one machine (`daofu cluster up`), each with a file
+# that shows it is installed.
+CLUSTER_SYSTEM_PACKAGES = {
+    "postgresql": "/usr/lib/postgresql",
+    "redis-server": "/usr/bin/redis-server",
+    "nginx": "/usr/sbin/nginx",
+}
 # Debian packages the test suite drives for real: a browser (with CJK fonts so Chinese renders),
-# PostgreSQL and Redis for the production-shaped tests.
+# and the cluster's PostgreSQL, Redis and nginx for the production-shaped tests.
 TEST_SYSTEM_PACKAGES = {
     "chromium": "/usr/bin/chromium",
     "chromium-driver": "/usr/bin/chromedriver",
     "fonts-noto-cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "postgresql": "/usr/lib/postgresql",
-    "redis-server": "/usr/bin/redis-server",
+    **CLUSTER_SYSTEM_PACKAGES,
 }
 
 
@@ -145,18 +151,23 @@ def ensure_environments(for_tests: bool = False) -> None:
 
 def ensure_test_system_packages() -> None:
     """Install the Debian packages the browser and database tests need, when missing."""
-    missing = [name for name, probe in TEST_SYSTEM_PACKAGES.items() if not os.path.exists(probe)]
+    ensure_system_packages(TEST_SYSTEM_PACKAGES, "the tests")
+
+
+def ensure_system_packages(packages: dict[str, str], who: str) -> None:
+    """Install those of ``packages`` (name → a file it installs) that are missing, with apt-get."""
+    missing = [name for name, probe in packages.items() if not os.path.exists(probe)]
     if not missing:
         return
     apt = shutil.which("apt-get")
     if apt is None:
-        raise BootstrapError(f"the tests need {', '.join(missing)} and there is no apt-get; install them first")
+        raise BootstrapError(f"{who} need {', '.join(missing)}, and there is no apt-get; install them first")
     prefix: list[str] = []
     if os.geteuid() != 0:
         if shutil.which("sudo") is None:
-            raise BootstrapError(f"the tests need {', '.join(missing)}: run `sudo apt-get install {' '.join(missing)}`")
+            raise BootstrapError(f"{who} need {', '.join(missing)}: run `sudo apt-get install {' '.join(missing)}`")
         prefix = ["sudo", "-n"]
-    say(f"installing test packages: {', '.join(missing)}")
+    say(f"installing Debian packages for {who}: {', '.join(missing)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     _run(prefix + [apt, "update", "-q"], "apt-get update", env=env)
     _run(prefix + [apt, "install", "-y", "-q", "--no-install-recommends", *missing], "apt-get install", env=env)

@@ -108,6 +108,13 @@ def _http_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _http_urls(raw: str) -> str:
+    urls = [part.strip() for part in raw.split(",") if part.strip()]
+    if not urls:
+        raise ValueError(f"{raw!r} names no address; write e.g. http://10.0.0.5:5005,http://10.0.0.6:5005")
+    return ",".join(_http_url(url) for url in urls)
+
+
 def _redis_url(raw: str) -> str:
     if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
         raise ValueError(f"{raw!r} is not a Redis URL; write e.g. redis://127.0.0.1:6379/0")
@@ -170,7 +177,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DAOFU_RASA_PORT", "rasa_port", "5005",
              "Rasa's port (always bound to 127.0.0.1)", _port),
     Variable("DAOFU_RASA_URL", "rasa_url_override", "http://127.0.0.1:$DAOFU_RASA_PORT",
-             "an external Rasa (cluster) instead of the one `daofu run` starts", _http_url),
+             "an external Rasa instead of the one `daofu run` starts; several, comma-separated: each conversation "
+             "keeps to one and moves to the next when it is down", _http_urls),
     Variable("DAOFU_RASA_TOKEN", "rasa_token", "",
              "Rasa's `--auth-token` for its HTTP API", secret=True),
     Variable("DAOFU_ACTION_TOKEN", "action_token", "",
@@ -246,6 +254,8 @@ VARIABLES: tuple[Variable, ...] = (
              "1: accept plaintext messages although an AES key is set (during a migration only)", _flag),
     Variable("DAOFU_WECHAT_TEST_HOOKS", "wechat_test_hooks", "0",
              "tests only: a request may lower its own reply deadline", _flag),
+    Variable("DAOFU_PG_BIN", "pg_bin", "/usr/lib/postgresql/15/bin",
+             "PostgreSQL's programs (initdb, pg_ctl) for `daofu cluster`", _path),
     Variable("DAOFU_PYTHON_FALLBACK_DIRS", "python_fallback_dirs", "/usr/bin:/usr/local/bin",
              "where the setup looks for Python 3.10 and 3.11 after PATH and pyenv"),
 )
@@ -301,6 +311,7 @@ class Settings:
     wechat_max_clock_skew: float = 240.0
     wechat_allow_plaintext: bool = False
     wechat_test_hooks: bool = False
+    pg_bin: Path = Path("/usr/lib/postgresql/15/bin")
     python_fallback_dirs: str = "/usr/bin:/usr/local/bin"
     # Variables that were set in the environment (names), e.g. to tell "unset" from "set to default".
     explicitly_set: frozenset[str] = field(default=frozenset(), compare=False)
@@ -340,8 +351,16 @@ class Settings:
         return self.database_url_override or f"sqlite:///{self.var_dir / 'knowledge.db'}"
 
     @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """Every Rasa instance the service talks to (``DAOFU_RASA_URL`` may name several)."""
+        if self.rasa_url_override:
+            return tuple(self.rasa_url_override.split(","))
+        return (f"http://127.0.0.1:{self.rasa_port}",)
+
+    @property
     def rasa_url(self) -> str:
-        return self.rasa_url_override or f"http://127.0.0.1:{self.rasa_port}"
+        """The first Rasa instance (the only one unless ``DAOFU_RASA_URL`` names several)."""
+        return self.rasa_urls[0]
 
     @property
     def public_url(self) -> str:

@@ -17,7 +17,9 @@ IN_SCOPE_OUTCOMES = (
     Outcome.SUCCESS, Outcome.WRONG_GUIDE, Outcome.NOT_OFFERED, Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH,
     Outcome.NO_DISTRICT, Outcome.STUCK, Outcome.ERROR,
 )  # fmt: skip
-NEGATIVE_OUTCOMES = (Outcome.NEGATIVE_HANDLED, Outcome.NEGATIVE_GUIDE, Outcome.NEGATIVE_OTHER, Outcome.ERROR)
+NEGATIVE_OUTCOMES = (
+    Outcome.NEGATIVE_REFUSED, Outcome.NEGATIVE_TALK, Outcome.NEGATIVE_GUIDE, Outcome.NEGATIVE_CHOICES, Outcome.ERROR,
+)  # fmt: skip
 LABELS = {
     Outcome.SUCCESS: "success",
     Outcome.WRONG_GUIDE: "wrong guide shown",
@@ -27,9 +29,10 @@ LABELS = {
     Outcome.NO_DISTRICT: "district not offered",
     Outcome.STUCK: "no guide in time / other reply",
     Outcome.ERROR: "service error",
-    Outcome.NEGATIVE_HANDLED: "handled (no guide; out of scope or no match)",
+    Outcome.NEGATIVE_REFUSED: "out of scope or no match",
+    Outcome.NEGATIVE_TALK: "small talk answered, nothing offered",
     Outcome.NEGATIVE_GUIDE: "a guide shown",
-    Outcome.NEGATIVE_OTHER: "choices or another reply",
+    Outcome.NEGATIVE_CHOICES: "matters offered to choose",
 }
 
 
@@ -50,7 +53,7 @@ class DialogueReport:
     success: float  # in-scope questions whose expected guide was on screen within max_replies
     within: dict[int, float]  # replies → share of in-scope questions successful within that many
     in_scope_outcomes: dict[str, float]  # outcome → share of in-scope questions
-    negatives_handled: float
+    negatives_handled: float  # no guide shown and no matter offered
     negative_outcomes: dict[str, float]  # outcome → share of negatives
     by_kind: dict[str, GroupFigures] = field(default_factory=dict)
     misses: list[dict[str, Any]] = field(default_factory=list)
@@ -78,7 +81,7 @@ def summarise(conversations: list[Conversation], max_replies: int) -> DialogueRe
         success=_share(len(successes), len(in_scope)),
         within={k: _share(sum(c.replies <= k for c in successes), len(in_scope)) for k in range(1, max_replies + 1)},
         in_scope_outcomes={o.value: _share(scope_counts[o], len(in_scope)) for o in IN_SCOPE_OUTCOMES},
-        negatives_handled=_share(negative_counts[Outcome.NEGATIVE_HANDLED], len(negatives)),
+        negatives_handled=_share(sum(c.success for c in negatives), len(negatives)),
         negative_outcomes={o.value: _share(negative_counts[o], len(negatives)) for o in NEGATIVE_OUTCOMES},
         by_kind={
             kind: GroupFigures(len(group), _share(sum(c.success for c in group), len(group)))
@@ -124,10 +127,12 @@ def format_report(report: DialogueReport, show_misses: bool = True) -> str:
         if share or outcome in (Outcome.WRONG_GUIDE, Outcome.NOT_OFFERED, Outcome.OUT_OF_SCOPE, Outcome.NO_MATCH):
             lines.append(f"  {LABELS[outcome]:<42}{_percent(share)}")
     lines += ["", f"negatives ({report.negatives})"]
+    if report.negatives:
+        lines.append(f"  {'handled (no guide, no matter offered)':<42}{_percent(report.negatives_handled)}")
     for outcome in NEGATIVE_OUTCOMES if report.negatives else ():
         share = report.negative_outcomes[outcome.value]
-        if share or outcome is Outcome.NEGATIVE_HANDLED:
-            lines.append(f"  {LABELS[outcome]:<42}{_percent(share)}")
+        if share or outcome is not Outcome.ERROR:
+            lines.append(f"    {LABELS[outcome]:<40}{_percent(share)}")
     if report.by_kind:
         lines += ["", "success by kind"]
         lines += [f"  {kind:<20}{g.questions:>5}  {_percent(g.success)}" for kind, g in report.by_kind.items()]

@@ -12,7 +12,8 @@ The citizen behaves as a person who knows what they need but not its official na
   or given something it cannot act on; and after ``max_replies`` replies of the assistant.
 
 A question without an expected matter (a negative) is asked once: it is handled when the reply
-shows no guide and says it is out of scope or found nothing.
+shows no guide and offers no matter to choose: it says the question is out of scope or that nothing
+was found (counted apart), or it answers small talk ("你好", "谢谢") in kind.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ class Outcome(Enum):
     NO_DISTRICT = "no_district"  # asked for a district the question's region is not among
     STUCK = "stuck"  # a reply the citizen cannot act on, or still no guide after the last reply
     ERROR = "error"  # the service did not answer
-    NEGATIVE_HANDLED = "negative_handled"  # no guide, and "out of scope" or "nothing found"
+    NEGATIVE_REFUSED = "negative_refused"  # no guide: "out of scope" or "nothing found"
+    NEGATIVE_TALK = "negative_talk"  # no guide and no matters offered: a greeting, small talk, "不客气"
     NEGATIVE_GUIDE = "negative_guide"  # a guide shown for a question nothing answers
-    NEGATIVE_OTHER = "negative_other"  # choices or another answer instead of a clear "no"
+    NEGATIVE_CHOICES = "negative_choices"  # matters offered to choose from for a question nothing answers
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Conversation:
 
     @property
     def success(self) -> bool:
-        return self.outcome in (Outcome.SUCCESS, Outcome.NEGATIVE_HANDLED)
+        return self.outcome in (Outcome.SUCCESS, Outcome.NEGATIVE_REFUSED, Outcome.NEGATIVE_TALK)
 
 
 def read_questions(path: Path, lookup: MatterLookup) -> list[DialogueQuestion]:
@@ -174,8 +176,10 @@ def _next_step(conversation: Conversation, reply: Reply, expected: list[str], lo
             conversation.outcome = Outcome.SUCCESS if right else Outcome.WRONG_GUIDE
         return None
     if question.negative:
-        handled = reply.out_of_scope or reply.no_match
-        conversation.outcome = Outcome.NEGATIVE_HANDLED if handled else Outcome.NEGATIVE_OTHER
+        if reply.out_of_scope or reply.no_match:
+            conversation.outcome = Outcome.NEGATIVE_REFUSED
+        else:
+            conversation.outcome = Outcome.NEGATIVE_CHOICES if reply.choices else Outcome.NEGATIVE_TALK
         say(_gist(reply))
         return None
     if reply.out_of_scope:

@@ -116,19 +116,25 @@ def test_the_citizen_stops_at_a_wrong_guide_or_when_the_right_one_is_not_offered
     assert missing.outcome is Outcome.NOT_OFFERED
 
 
-def test_a_negative_is_handled_by_a_refusal_and_not_by_choices():
+def test_a_negative_is_handled_by_a_refusal_or_small_talk_and_not_by_choices():
     refused = Conversation(question())
     step(refused, Text("抱歉，这个问题不在政务服务范围内。"))
-    assert refused.outcome is Outcome.NEGATIVE_HANDLED and refused.success
+    assert refused.outcome is Outcome.NEGATIVE_REFUSED and refused.success
+    talk = Conversation(question())
+    step(talk, Text("不客气！还有其他要办的事吗？"))
+    assert talk.outcome is Outcome.NEGATIVE_TALK and talk.success
     offered = Conversation(question())
     step(offered, choices("NB-330212-NBC-A-021"))
-    assert offered.outcome is Outcome.NEGATIVE_OTHER and not offered.success
+    assert offered.outcome is Outcome.NEGATIVE_CHOICES and not offered.success
+    shown = Conversation(question())
+    step(shown, card("NB-330212-NBC-A-021"))
+    assert shown.outcome is Outcome.NEGATIVE_GUIDE and not shown.success
 
 
 def test_the_figures_add_up():
     done = [Conversation(question("居民身份证换领"), Outcome.SUCCESS, replies=r) for r in (1, 2, 3)]
     done += [Conversation(question("居民身份证换领"), Outcome.OUT_OF_SCOPE, replies=1)]
-    done += [Conversation(question(), Outcome.NEGATIVE_HANDLED, replies=1)]
+    done += [Conversation(question(), Outcome.NEGATIVE_TALK, replies=1)]
     report = summarise(done, max_replies=3)
     assert (report.questions, report.in_scope, report.negatives) == (5, 4, 1)
     assert report.within == {1: 0.25, 2: 0.5, 3: 0.75} and report.success == 0.75
