@@ -92,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     login = ensure_local_agent_token(settings)  # before the service starts: it reads the token file
     if servers.rasa is None:
-        print(f"starting the service (Rasa is the external one at {settings.rasa_url})…", flush=True)
+        print(f"starting the service (Rasa is external: {', '.join(settings.rasa_urls)})…", flush=True)
     else:
         print("starting Rasa and the service (Rasa needs about half a minute to load its models)…", flush=True)
     try:
