@@ -90,16 +90,19 @@ class Cluster:
         by_name = {component.name: component for component in COMPONENTS}
         start(by_name["postgres"])
         self._wait([by_name["postgres"]], 60)
-        postgres.prepare_databases(self.state, self.settings)
+        postgres.create_databases(self.state)
         start(by_name["redis"])
         self._wait([by_name["redis"]], 30)
-        # Shared secrets first: two services must not race to create them.
+        # Shared secrets first: two processes must not race to create them.
         action_token(self.settings)
         rasa_token(self.settings)
         ensure_local_agent_token(self.settings)
         write_rasa_endpoints(self.context)
-        for name in ("service-1", "rasa-1", "rasa-2"):
+        # Rasa loads its model (a minute) while the catalogue is imported; it needs only its tracker database.
+        for name in ("rasa-1", "rasa-2"):
             start(by_name[name])
+        postgres.import_catalogue(self.state, self.settings)
+        start(by_name["service-1"])
         # The first service creates whatever tables are missing; the second must not race it.
         self._wait([by_name["service-1"]], timeout)
         for name in ("service-2", "nginx"):
@@ -125,11 +128,12 @@ class Cluster:
         self.state.save(self.layout)
         return True
 
-    def start(self, name: str, timeout: float = 300.0, say: Say = print) -> bool:
-        """Start one component of a cluster that was up before, and wait until it is healthy."""
+    def start(self, name: str, timeout: float = 300.0, say: Say = print, wait: bool = True) -> bool:
+        """Start one component of a cluster that was up before and, unless told not to, wait until it is healthy."""
         component = self._component(name)
         started = self._start(component, say)
-        self._wait([component], timeout)
+        if wait:
+            self._wait([component], timeout)
         return started
 
     def _component(self, name: str) -> Component:
@@ -137,6 +141,12 @@ class Cluster:
             if component.name == name:
                 return component
         raise ClusterError(f"no cluster component {name!r}; they are {', '.join(c.name for c in COMPONENTS)}")
+
+    def wait(self, names: tuple[str, ...] | None = None, timeout: float = 300.0) -> None:
+        """Wait until the components ``names`` (default: all) that run are healthy (one started a
+        moment ago may still be loading)."""
+        wanted = [self._component(name) for name in names] if names else list(COMPONENTS)
+        self._wait([component for component in wanted if component.pid(self.context) is not None], timeout)
 
     def _wait(self, components: list[Component], timeout: float) -> None:
         deadline = time.monotonic() + timeout
