@@ -19,7 +19,7 @@ from pathlib import Path
 
 from daofu.cluster import postgres
 from daofu.cluster.components import COMPONENTS, Component, Context, write_rasa_endpoints
-from daofu.cluster.daemons import last_lines
+from daofu.cluster.daemons import last_lines, stop_leftovers
 from daofu.cluster.layout import ClusterError, Layout, State
 from daofu.config import Settings
 from daofu.local_agent import ensure_local_agent_token
@@ -116,6 +116,10 @@ class Cluster:
         """Start ``component`` unless it runs; True if it was started (it may still be loading)."""
         if component.pid(self.context) is not None:
             return False
+        if component.name != "postgres":  # PostgreSQL's own processes end when the postmaster dies
+            left = stop_leftovers(self.state.pids.get(component.name), component.marker)
+            if left:
+                say(f"stopped what was left of the last {component.name}: processes {', '.join(map(str, left))}")
         port = self.port_of(component)
         host = self.state.public_host if component.name == "nginx" else "127.0.0.1"
         if port is not None and not port_is_free(host, port):
@@ -180,7 +184,10 @@ class Cluster:
 
     def stop(self, name: str, say: Say = print) -> bool:
         """Stop one component (the others keep running); True if it ran."""
-        stopped = self._component(name).stop(self.context)
+        component = self._component(name)
+        stopped = component.stop(self.context)
+        if name != "postgres":
+            stopped = bool(stop_leftovers(self.state.pids.get(name), component.marker)) or stopped
         if stopped:
             say(f"stopped {name}")
         self.state.pids.pop(name, None)
