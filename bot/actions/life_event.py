@@ -6,8 +6,9 @@ event (:mod:`indexer.life_events`) and asks about the event as a whole — it as
 it needs ("要办哪些手续"), or says nothing beyond the event itself — the answer lists the steps in
 order, each a button that opens its guide the way a chosen option does (``choose_option``).
 
-A message that also names a particular need ("宝宝刚出生，报户口要带啥", "残疾人证丢了怎么补") is
-left to the search: the person knows which matter they want.
+A message that also names a particular need ("宝宝刚出生，报户口要带啥", "残疾人证丢了怎么补",
+"老公出事去世了，工亡补助要准备哪些材料") is left to the search: the person knows which matter
+they want.
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ log = logging.getLogger(__name__)
 ASKS_FOR_ALL = (
     "哪些手续", "什么手续", "啥手续", "要办什么", "办什么", "办哪些", "要办啥", "办些啥", "办些什么",
     "哪些证", "什么证", "啥证", "哪些事", "什么事情要办", "要跑哪些", "哪些部门", "要弄什么", "要弄啥",
-    "需要办", "有哪些要办", "手续有哪些", "怎么开", "要准备哪些", "要做哪些", "流程是什么", "都要办",
+    "需要办", "有哪些要办", "手续有哪些", "要做哪些", "都要办",
 )  # fmt: skip
-
 # Who and when: words that tell about the person's situation, never which matter they want.
 WHO_AND_WHEN = (
     "在家里", "家里", "家中", "老人家", "老人", "女儿", "儿子", "孩子", "小孩", "宝宝", "爸爸", "妈妈", "我爸", "我妈",
@@ -52,15 +52,22 @@ def life_events(catalog: Catalog) -> LifeEvents | None:
     return events
 
 
-def asks_about_the_event(turn: Turn, rest: str) -> bool:
-    """Whether the message asks about the whole event: the procedures it needs, or nothing else
-    (``rest`` is the message without the words that named the event)."""
-    text = turn.state.user_text
-    if any(cue in text for cue in ASKS_FOR_ALL):
-        return True
+def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str) -> bool:
+    """Whether the message asks about the whole event (``rest`` is the message without the words
+    that named it): it says nothing beyond the event and who and when; or it asks for everything
+    the event needs ("要办哪些手续") and the search's best match is one of the event's own matters,
+    so the other words were about the event too ("学校旁边开一家小面馆，需要办什么手续"), not a
+    particular need of their own ("老人去世了，销户证明怎么开").
+    """
+    state, searcher = turn.state, turn.services.searcher()
     for word in WHO_AND_WHEN:
         rest = rest.replace(word, " ")
-    return not names_a_need(turn.services.searcher(), rest)
+    if not names_a_need(searcher, rest):
+        return True
+    if not any(cue in state.user_text for cue in ASKS_FOR_ALL):
+        return False
+    result = searcher.search(state.user_text, top_k=1, default_region=state.region)
+    return bool(result.hits) and not result.no_match and result.hits[0].name in event.matter_names()
 
 
 def offer_life_event(turn: Turn, text: str) -> bool:
@@ -68,7 +75,7 @@ def offer_life_event(turn: Turn, text: str) -> bool:
     none (or also names a particular need), and nothing was said."""
     events = life_events(turn.services.catalog)
     found = events.match(text) if events is not None else None
-    if found is None or not asks_about_the_event(turn, found.rest()):
+    if found is None or not asks_about_the_event(turn, found.event, found.rest()):
         return False
     remember_place(turn, turn.services.searcher().resolver.detect(text))
     show_life_event(turn, found.event)

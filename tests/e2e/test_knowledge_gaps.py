@@ -52,3 +52,13 @@ def test_a_need_answered_with_one_guide_is_not_a_gap(service, records):
     first = chat.say("我住在北仑，社保卡丢了怎么补办")
     chat.reach_card(first, "社会保障卡补领")
     assert gaps_of(records, chat.dialogue_sender) == []
+
+
+def test_a_new_need_asked_as_a_follow_up_without_a_confident_answer_is_a_gap(service, records):
+    chat = Conversation(service)
+    chat.reach_card(chat.say("我住在北仑，社保卡丢了怎么补办"), "社会保障卡补领")
+    turn = chat.say("那身份证办理要带什么材料")
+    assert turn.custom("guide_card") is None and len(turn.buttons) >= 2
+    assert [(g.band, g.question) for g in gaps_of(records, chat.dialogue_sender)] == [
+        ("plausible", "那身份证办理要带什么材料")
+    ]
