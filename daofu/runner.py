@@ -49,6 +49,7 @@ def setup_steps() -> list[tuple[str, Callable[[Settings], object]]]:
     """The setup steps in dependency order; each decides by itself whether it has work to do."""
     from bot.training import ensure_trained
     from indexer.build import ensure_index
+    from indexer.life_events import check_life_events
     from indexer.model import build_model
     from knowledge.setup import ensure_catalog
 
@@ -58,6 +59,7 @@ def setup_steps() -> list[tuple[str, Callable[[Settings], object]]]:
     return [
         ("embedding model", model_step),
         ("catalogue", ensure_catalog),
+        ("life events", check_life_events),
         ("search index", ensure_index),
         ("dialogue model", ensure_trained),
     ]
