@@ -89,7 +89,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
-        app.ctx.dialogue = DialogueClient(settings.rasa_url, token=settings.rasa_token)
+        app.ctx.dialogue = DialogueClient(
+            settings.rasa_url, token=settings.rasa_token, embed=lambda text: services.searcher().encoder.encode(text)
+        )
         app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())
         app.ctx.forgetting = asyncio.get_running_loop().create_task(forget_daily(settings, services))
         try:
