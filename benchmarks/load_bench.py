@@ -111,12 +111,43 @@ def baseline_checkout(ref: str) -> Path:
             (var / name).symlink_to((ROOT / "var" / name).resolve())
     if not (var / "knowledge.db").exists():
         shutil.copy2(ROOT / "var" / "knowledge.db", var / "knowledge.db")
+    reuse_trained_model(tree, var / "rasa-models")
     print("baseline: its dialogue model (trained once per commit; minutes the first time) …", flush=True)
     subprocess.run(
         [str(tree / ".venv" / "bin" / "daofu"), "bot", "train"],
         cwd=tree, env=code_env(tree, var), check=True,
     )  # fmt: skip
     return tree
+
+
+def reuse_trained_model(tree: Path, models: Path) -> None:
+    """Copy a dialogue model trained from exactly ``tree``'s inputs by another worktree, if there is one.
+
+    ``daofu bot train`` stamps each model with the digest of its inputs; a model with the same
+    stamp is the one the baseline would train, so minutes of training are saved.
+    """
+    if (models / "daofu.tar.gz").exists():
+        return
+    digest_code = (
+        "import sys; from pathlib import Path; from bot.training import inputs_digest; "
+        "print(inputs_digest(Path(sys.argv[1])))"
+    )
+    wanted = subprocess.run(
+        [str(tree / ".venv" / "bin" / "python"), "-c", digest_code, str(tree)],
+        cwd=tree, env=code_env(tree, tree / "var"), capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    listing = git("worktree", "list", "--porcelain")
+    for line in listing.splitlines():
+        if not line.startswith("worktree "):
+            continue
+        candidate = Path(line.removeprefix("worktree ")) / "var" / "rasa-models"
+        stamp = candidate / "daofu.inputs"
+        if stamp.is_file() and stamp.read_text().strip() == wanted and (candidate / "daofu.tar.gz").is_file():
+            models.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(candidate / "daofu.tar.gz", models / "daofu.tar.gz")
+            shutil.copy2(stamp, models / "daofu.inputs")
+            print(f"baseline: reusing the dialogue model trained in {candidate}", flush=True)
+            return
 
 
 def code_env(root: Path, var: Path) -> dict[str, str]:

@@ -69,10 +69,13 @@ _MILD = "(?:挺|比较|还算|还挺|蛮|还)"
 _NOT_QUITE = "(?:不太|不怎么|不大|不是很|不是太)"
 _RATING_GRAMMAR = (
     (re.compile(f"{_STRONG}不满意"), 1),
+    (re.compile(f"{_STRONG}?(?:差劲|糟糕|差|烂)了?"), 1),
     (re.compile(f"{_NOT_QUITE}满意"), 2),
     (re.compile(f"{_MILD}满意"), 4),
     (re.compile(f"{_STRONG}满意"), 5),
 )
+
+_DEGREE = re.compile(_STRONG)
 
 
 def rating_level(phrase: str) -> int | None:
@@ -198,11 +201,20 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
             key = phrase_key(text[tokens[first].start : tokens[last].end])
             known = self.phrases.get(key)
             if known is None:
-                level = rating_level(key)
+                level = rating_level(key) or self._degree_of_known_rating(key)
                 known = (RATING, str(level)) if level is not None else None
             if known is not None and self._allowed(known[0], intent):
                 return last, known[0], known[1]
         return None
+
+    def _degree_of_known_rating(self, key: str) -> int | None:
+        """很糟糕, 太糟糕了: a degree word in front of a known rating phrase keeps its level."""
+        degree = _DEGREE.match(key)
+        if degree is None:
+            return None
+        rest = key[degree.end() :]
+        known = self.phrases.get(rest) or self.phrases.get(rest.removesuffix("了"))
+        return int(known[1]) if known is not None and known[0] == RATING and known[1].isdigit() else None
 
     def _allowed(self, entity: str, intent: str | None) -> bool:
         intents = self.only_for_intents.get(entity)
