@@ -451,11 +451,11 @@ def report(targets: list[Target], args: argparse.Namespace) -> str:
                     if level is None:
                         row += f"{'–':>{width}}"
                         continue
-                    cell = (
+                    figures = (
                         f"{level.percentile(50):5.0f} /{level.percentile(95):6.0f} /{level.percentile(99):6.0f}"
                         f"  {level.turns_per_second:7.1f}  {level.errors:6d}"
                     )
-                    row += f"{cell:>{width}}"
+                    row += f"{figures:>{width}}"
                 lines.append(row)
     lines.append("")
     lines.append(f"{'cold start to ready (s)':34}" + "".join(cell(t.start_seconds, "{:.1f}", width) for t in targets))
@@ -468,6 +468,26 @@ def report(targets: list[Target], args: argparse.Namespace) -> str:
         lines.append(f"{'CPU ms per turn, ' + name:34}" + "".join(cell(v, "{:.1f}", width) for v in values))
     lines += ["", *goals(targets, args)]
     return "\n".join(lines)
+
+
+def save(targets: list[Target]) -> Path:
+    """Every latency and figure as JSON, for a closer look or another table."""
+    path = Path(tempfile.gettempdir()) / "daofu-load-bench" / f"results-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = [
+        {
+            "name": t.name, "url": t.url, "start_seconds": t.start_seconds, "memory_mb": t.memory,
+            "cpu_ms_per_turn": t.cpu_ms_per_turn,
+            "levels": [
+                {"path": path_name, "think": think, "people": people, "seconds": level.seconds,
+                 "errors": level.errors, "latencies_ms": level.latencies_ms}
+                for (path_name, think, people), level in t.results.items()
+            ],
+        }
+        for t in targets
+    ]  # fmt: skip
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
 
 
 def cell(value: float | None, form: str, width: int) -> str:
@@ -551,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
         target = Target(f"running at {args.url}", args.url.rstrip("/"), pids)
         measure(target, args)
         targets.append(target)
-    print()
+    saved = save(targets)
+    print(f"\nraw figures: {saved}")
     print(f"{os.cpu_count()} cores; {len(CONVERSATIONS)} conversations of 3 turns; {args.seconds:g} s per level")
     print(report(targets, args))
     return 0
