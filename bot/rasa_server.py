@@ -8,11 +8,13 @@ spending more than half of its time in two places that do no work for the conver
   first validates the schema against the JSON-Schema meta-schema (a third of all the time Rasa
   spent on a turn). :func:`install_cached_action_validator` compiles the validator once; every
   answer is still validated against the same schema and a bad one fails with the same error.
-* **Every tracker write was a full SQLite commit with a sync to disk.** On the default SQLite
-  tracker store, :func:`install_sqlite_pragmas` switches to write-ahead logging with
-  ``synchronous=NORMAL``: a commit no longer waits for the disk, and a killed Rasa (kill -9)
-  still loses nothing committed; only a power cut may lose the last turns. PostgreSQL and other
-  databases are untouched.
+* **Every tracker read and write opened and closed its own SQLite connection** (SQLAlchemy 1.4
+  does not pool SQLite files), and every close of the last connection checkpointed the journal,
+  with a full sync to disk on each commit. On the default SQLite tracker store,
+  :func:`install_sqlite_tuning` keeps the connections in a pool and switches to write-ahead
+  logging with ``synchronous=NORMAL``: a commit no longer waits for the disk, and a killed Rasa
+  (kill -9) still loses nothing committed; only a power cut may lose the last turns. PostgreSQL
+  and other databases are untouched.
 
 Runs in the Rasa environment (``.venv-rasa``); started as ``python -m bot.rasa_server run …`` with
 the arguments of ``rasa`` itself (:func:`daofu.processes.rasa_command`).
@@ -56,10 +58,23 @@ def install_cached_action_validator() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
 
 
-def install_sqlite_pragmas() -> None:
-    """Write-ahead logging and ``synchronous=NORMAL`` on every SQLite connection Rasa opens."""
+def install_sqlite_tuning() -> None:
+    """Pooled SQLite connections with write-ahead logging and ``synchronous=NORMAL`` (see above)."""
+    from rasa.core import tracker_store
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import QueuePool
+
+    rasa_engine_kwargs = tracker_store.create_engine_kwargs
+
+    def engine_kwargs(url: Any) -> dict[str, Any]:
+        if str(url).startswith("sqlite") and ":memory:" not in str(url):
+            # Rasa reads and writes trackers from its event loop's thread; the pool hands a
+            # connection to one session at a time, so sqlite3's same-thread check is not needed.
+            return {"poolclass": QueuePool, "pool_size": 2, "connect_args": {"check_same_thread": False}}
+        return rasa_engine_kwargs(url)
+
+    tracker_store.create_engine_kwargs = engine_kwargs
 
     @event.listens_for(Engine, "connect")
     def tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -73,7 +88,7 @@ def install_sqlite_pragmas() -> None:
 def main(argv: list[str] | None = None) -> None:
     """``rasa`` with ``argv`` (default: this process's arguments), after the two fixes above."""
     install_cached_action_validator()
-    install_sqlite_pragmas()
+    install_sqlite_tuning()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]

@@ -72,3 +72,13 @@ def test_the_process_tree_and_its_memory(bench) -> None:
     assert os.getpid() in tree
     assert bench.rss_mb(os.getpid()) > 10
     assert bench.cpu_seconds(os.getpid()) > 0
+
+
+def test_conversations_are_a_need_a_place_and_a_follow_up_in_varied_words(bench) -> None:
+    import random
+
+    rng = random.Random(3)
+    talks = [bench.conversation(rng) for _ in range(200)]
+    assert all(len(talk) == 3 for talk in talks)
+    assert all(any(place in talk[1] for place in bench.PLACES) for talk in talks)
+    assert len({talk[0] for talk in talks}) > 100  # mostly new questions, as in real traffic
