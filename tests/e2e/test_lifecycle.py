@@ -85,7 +85,7 @@ class Assistant:
 
     def server_pid(self, name: str) -> int:
         """The pid of ``rasa`` or ``service`` among the supervisor's children."""
-        marker = "/.venv-rasa/bin/rasa" if name == "rasa" else "/.venv/bin/daofu serve"
+        marker = "/.venv-rasa/bin/" if name == "rasa" else "/.venv/bin/daofu serve"
         pids = [pid for pid in children_of(self.process.pid) if marker in command_of(pid)]
         assert len(pids) == 1, (name, [(pid, command_of(pid)) for pid in children_of(self.process.pid)])
         return pids[0]
