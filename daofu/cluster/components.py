@@ -144,8 +144,10 @@ def _rasa_starter(name: str) -> Callable[[Context], int]:
         model = rasa_model_path(settings)
         if not model.exists():
             raise ClusterError(f"no trained dialogue model at {model}; run `daofu setup` first")
+        # As `daofu run` starts Rasa: `rasa run` through bot/rasa_server.py (daofu.processes.rasa_command).
         command = [
-            str(settings.root / ".venv-rasa" / "bin" / "rasa"), "run", "--enable-api", "-i", "127.0.0.1",
+            str(settings.root / ".venv-rasa" / "bin" / "python"), "-m", "bot.rasa_server", "run", "--enable-api",
+            "-i", "127.0.0.1",
             "-p", str(context.state.ports[name]), "-m", str(model),
             "--endpoints", str(context.layout.rasa_endpoints),
             "--credentials", str(settings.root / "bot" / "credentials.yml"),
@@ -226,7 +228,7 @@ COMPONENTS: tuple[Component, ...] = (
               _service_note("service-1")),
     Component("service-2", "daofu serve", _service_starter("service-2"), _service_health("service-2"),
               _service_note("service-2")),
-    Component("rasa-1", "rasa run", _rasa_starter("rasa-1"), _rasa_health("rasa-1")),
-    Component("rasa-2", "rasa run", _rasa_starter("rasa-2"), _rasa_health("rasa-2")),
+    Component("rasa-1", "bot.rasa_server", _rasa_starter("rasa-1"), _rasa_health("rasa-1")),
+    Component("rasa-2", "bot.rasa_server", _rasa_starter("rasa-2"), _rasa_health("rasa-2")),
     Component("nginx", "nginx", _start_nginx, _nginx_healthy),
 )  # fmt: skip
