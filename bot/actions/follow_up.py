@@ -27,6 +27,7 @@ from bot.actions.guide_questions import Basis, GuideReply, answer_from_guide
 from bot.actions.guide_sentences import TOPICS, SentenceRanker, sentences_of
 from bot.actions.showing import show_matter
 from bot.actions.state import OFFER_SWITCH
+from bot.actions.yes_no import is_yes_no
 from daofu.messages import Button, Text, payload
 from indexer.search import Searcher
 from knowledge.repository import Guide
@@ -160,7 +161,8 @@ def say_reply(turn: Turn, guide: Guide, text: str, reply: GuideReply, aspect_hin
     state = turn.state
     state.offer = None
     state.candidates = []
-    cue = aspect_in(text)
+    # A plain aspect question ("多久能办好") gets the whole aspect; a yes/no one only what the guide says.
+    cue = None if is_yes_no(text) else aspect_in(text)
     if reply.basis is Basis.FIELD or (reply.basis is Basis.SENTENCE and cue is None):
         turn.say(Text(reply.text, aspect_buttons(guide_id=guide.id)))
     elif cue is not None:

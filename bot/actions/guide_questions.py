@@ -32,6 +32,7 @@ from bot.actions.yes_no import (
     hours_verdict,
     is_yes_no,
     mentions,
+    permission_in,
     yes_no_of_sentence,
 )
 from knowledge.repository import Guide
@@ -41,14 +42,28 @@ MIN_COVERAGE = 0.5
 HOURS_WORDS = ("几点", "上班", "下班", "办公时间", "开门", "关门", "营业", "工作时间")
 ONLINE_WORDS = ("网上", "网办", "在线", "线上", "浙里办", "手机上", "手机办", "app", "APP", "网站", "小程序")
 NO_VISIT_WORDS = ("不用跑", "不用去", "不去现场", "跑零次", "零跑", "一次都不用", "不用到现场", "足不出户")
-FEE_WORDS = ("要钱", "收费", "费用", "免费", "交钱", "花钱", "工本费", "多少钱", "付钱", "掏钱")
+FEE_WORDS = (
+    "要钱",
+    "收钱",
+    "收不收",
+    "收费",
+    "费用",
+    "付费",
+    "免费",
+    "交钱",
+    "花钱",
+    "工本费",
+    "多少钱",
+    "付钱",
+    "掏钱",
+)
 SAME_DAY_WORDS = ("当天", "当场", "马上", "立等", "立即", "今天就", "现场拿", "即办")
 MATERIAL_VERBS = ("带", "交", "提供", "准备", "提交", "拿", "复印")
 # Words of a question that say how it is asked, not what about: never matched against sentences.
 QUESTION_FILLER = frozenset(
     """
     能 可以 要 需要 吗 办 办理 申请 去 用 行 得 一下 请问 那 这个 那个 还 也 问 想 想问 自己 办好 家里 到时候
-    还是 就是 的话 这样 那样 一样 一起 顺便 另外 时候 现在 情况
+    还是 就是 的话 这样 那样 一样 一起 顺便 另外 时候 现在 情况 跑 一趟 趟 跑一趟 过去 这边 那边 叫 让 帮 帮我
     """.split()
 )
 
@@ -167,6 +182,9 @@ def _sentence_reply(guide: Guide, question: str, best: RankedSentence) -> GuideR
     verdict = yes_no_of_sentence(stated) if is_yes_no(question) else None
     if verdict is None and is_yes_no(question) and any(g.topic == "proxy" for g in best.matched):
         verdict = proxy_verdict(stated)
+    if verdict is None and is_yes_no(question) and sentence.field in ("conditions", "faq") and best.coverage >= 0.75:
+        # A rule that covers the whole question and grants or refuses it ("…的，可在宁波任一受理点申请").
+        verdict = permission_in(stated)
     lead = answer_lead(verdict, question) if verdict is not None else ""
     text = f"{lead}{guide_title(guide)}的办事指南（{sentence.label}）写道：「{sentence.quote}」"
     if is_yes_no(question) and verdict is None:

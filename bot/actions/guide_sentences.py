@@ -43,6 +43,14 @@ FIELD_LABELS = {
     "legal_basis": "设定依据",
 }
 
+# Provinces other than Zhejiang: "我老家安徽的" says 外省 in other words.
+OTHER_PROVINCES = tuple(
+    """
+    北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江 上海 江苏 安徽 福建 江西 山东 河南 湖北 湖南 广东 广西 海南
+    重庆 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 香港 澳门 台湾
+    """.split()
+)
+
 # Recurring follow-up themes: words people use → words guides use for the same thing.
 TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "proxy": (
@@ -56,7 +64,8 @@ TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("本人", "到场", "现场", "亲自", "人像", "指纹"),
     ),
     "non_local": (
-        ("外地", "外省", "异地", "老家", "户口不在", "户籍不在", "不是本地", "非本地", "外市", "新宁波人"),
+        ("外地", "外省", "异地", "老家", "户口不在", "户籍不在", "不是本地", "非本地", "外市", "新宁波人",
+         *OTHER_PROVINCES),
         ("外省", "异地", "外地", "户籍地", "非本市", "居住证", "居住地", "跨省"),
     ),
     "elderly": (

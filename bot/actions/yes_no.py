@@ -180,3 +180,16 @@ def yes_no_of_sentence(sentence: str) -> bool | None:
     if text.startswith(("可以", "能", "需要", "是的", "是，", "须", "必须", "应当", "可")):
         return True
     return None
+
+
+PERMITS = ("可在", "可以", "可通过", "可由", "可委托", "均可", "即可", "可向", "可申请", "可到")
+FORBIDS = ("不可", "不能", "不得", "不予", "无法", "不允许", "禁止", "不受理")
+
+
+def permission_in(sentence: str) -> bool | None:
+    """A rule sentence that grants ("…的，可在宁波任一受理点申请") or refuses ("不予受理") what it covers."""
+    if any(word in sentence for word in FORBIDS):
+        return False
+    if any(word in sentence for word in PERMITS):
+        return True
+    return None
