@@ -43,6 +43,7 @@ ASPECT_WORDS = frozenset(
     流程 步骤 程序 手续 顺序 先 后 环节 过程 具体 操作 弄 申请
     那 那么 这个 那个 还 要 需要 得 能 可以 咋 怎么 如何 什么 多少 吗 呢
     周六 周日 星期六 星期天 星期日 礼拜六 礼拜天 节假日 晚上 中午 当天 一起 顺便 另外 问一下 想问
+    不能 不行 能不能 可不可以 要不要 行不行 需不需要 是不是 有没有 不要 不是 可以吗 行吗
     """.split()
 )
 # Words of the follow-up themes (代办, 外地, 老人 …): they ask about the matter on screen. Longest

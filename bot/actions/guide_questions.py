@@ -40,7 +40,9 @@ from knowledge.repository import Guide
 # A quoted sentence must cover at least this share of what the question asks about.
 MIN_COVERAGE = 0.5
 HOURS_WORDS = ("几点", "上班", "下班", "办公时间", "开门", "关门", "营业", "工作时间")
-ONLINE_WORDS = ("网上", "网办", "在线", "线上", "浙里办", "手机上", "手机办", "app", "APP", "网站", "小程序")
+ONLINE_WORDS = (
+    "网上", "网办", "在线", "线上", "浙里办", "用手机", "手机上", "手机办", "手机里", "app", "APP", "网站", "小程序",
+)  # fmt: skip
 NO_VISIT_WORDS = ("不用跑", "不用去", "不去现场", "跑零次", "零跑", "一次都不用", "不用到现场", "足不出户")
 FEE_WORDS = (
     "要钱",
@@ -66,6 +68,10 @@ QUESTION_FILLER = frozenset(
     还是 就是 的话 这样 那样 一样 一起 顺便 另外 时候 现在 情况 跑 一趟 趟 跑一趟 过去 这边 那边 叫 让 帮 帮我
     """.split()
 )
+
+
+# Themes about who acts or where from: a question on them is not about one document.
+ASKS_ABOUT_PEOPLE = ("proxy", "in_person", "non_local", "elderly", "child")
 
 
 class Basis(Enum):
@@ -164,7 +170,10 @@ def _material_reply(guide: Guide, question: str, ranker: SentenceRanker, ignore:
     """要带户口本吗: the material list says whether (a material the list lacks is a no)."""
     if not (is_yes_no(question) and mentions(question, MATERIAL_VERBS)) or not guide.materials:
         return None
-    groups = [g for g in ranker.groups(question, ignore) if g.topic is not None or len(g.forms[0]) >= 2]
+    groups = ranker.groups(question, ignore)
+    if any(g.topic in ASKS_ABOUT_PEOPLE for g in groups):
+        return None  # "让我女儿拿着证件去办可以吗" asks who may go, not which document
+    groups = [g for g in groups if g.topic is not None or len(g.forms[0]) >= 2]
     if not groups:
         return None
     for material in guide.materials:

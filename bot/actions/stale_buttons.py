@@ -40,12 +40,16 @@ def say_stale(turn: Turn, what: str) -> None:
         text = f"您点的「{what}」是之前的按钮，它对应的指南已不在目录中。"
     else:
         text = f"您点的「{what}」是之前{guide_title(old)}的按钮，"
+    # The same matter in another place (the district changed) is told apart by its region.
+    same_name = old is not None and current is not None and old.name == current.name
     buttons: list[Button] = []
     if old is not None:
-        buttons.append(Button(f"回到「{old.name}」", payload("choose_option", guide_id=old.id)))
+        label = guide_title(old) if same_name else f"「{old.name}」"
+        buttons.append(Button(f"回到{label}", payload("choose_option", guide_id=old.id)))
     if current is not None:
         text += f"现在在看的是{guide_title(current)}。您要看哪一个？"
-        buttons.extend(aspect_buttons(guide_id=current.id))
+        label = guide_title(current) if same_name else f"「{current.name}」"
+        buttons.append(Button(f"继续看{label}", payload("choose_option", guide_id=current.id)))
     else:
         text += "现在没有在看的事项。要回到它，请点下面的按钮，或直接告诉我您要办的事。"
     turn.say(Text(text, tuple(buttons)))
