@@ -133,7 +133,8 @@ def follow_up(turn: Turn, text: str, aspect_hint: str | None = None, strict: boo
     searcher = turn.services.searcher()
     ranker = ranker_of(searcher)
     reply = answer_from_guide(guide, text, ranker)
-    foreign = [w for w in need_words(searcher, text) if not clearly_names(searcher, w, guide_text(guide))]
+    said = guide_text(guide)
+    foreign = [w for w in need_words(searcher, text) if not clearly_names(searcher, w, said)]
     if foreign:
         result = searcher.search(text, top_k=5, default_region=turn.state.region)
         decision = decide(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.actions.base import HUMAN_BUTTON, DaofuAction, Turn
+from bot.actions.find_matter import find_service
 from bot.actions.follow_up import Route, aspect_in, follow_up
 from bot.actions.guide_messages import aspect_buttons
 from bot.actions.leaving import hand_to_person
@@ -33,9 +34,10 @@ class ActionAffirm(DaofuAction):
             return
         if state.offer == "handoff":
             hand_to_person(turn)
-        elif asks_about_guide(turn) and follow_up(turn, state.user_text) is Route.ANSWERED:
-            # "本人不去可以吗" is a question about the guide, not a yes to the form.
-            return
+        elif asks_about_guide(turn):
+            # "本人不去可以吗" is a question about the guide (or a new need), not a yes to the form.
+            if follow_up(turn, state.user_text) is not Route.ANSWERED:
+                find_service(turn)
         elif state.guide_id and state.matter_code:
             show_matter(turn, state.matter_code, PENDING_APPLY)
         else:
@@ -50,7 +52,9 @@ class ActionDeny(DaofuAction):
         state = turn.state
         if answered_switch(turn, accepted=False):
             return
-        if asks_about_guide(turn) and follow_up(turn, state.user_text) is Route.ANSWERED:
+        if asks_about_guide(turn):
+            if follow_up(turn, state.user_text) is not Route.ANSWERED:
+                find_service(turn)
             return
         if state.offer == "handoff":
             turn.say(Text("好的。您可以换个说法再问我，比如说明要办的证件或要做的事。"))
