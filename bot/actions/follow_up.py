@@ -7,12 +7,12 @@ question about that card, even when the words also occur in another matter's FAQ
 * A message is first read as a question about the guide on screen and answered from the guide's
   own text (:func:`bot.actions.guide_questions.answer_from_guide`).
 * It switches matter only when it clearly names another need: it has words the catalogue knows
-  (:func:`need_words`) that the guide on screen never uses, and the search's best match for the
+  (:func:`need_words`) that the guide on screen never uses, and the search's clear winner for the
   message is about those words. "开饭店要带什么材料？" switches; "外地户口能在宁波换吗" does not
   (户口 is in the guide).
-* In between — new words, but the search does not find them in the matter it ranks first, and
-  the guide has no answer — it asks in one line (“您是想改问「…」吗？”, 是/不是) and keeps the matter
-  on screen until the person answers.
+* In between — new words, but the search ranks no clear winner for them, or does not find them
+  in the matter it ranks first while the guide has no answer — it asks in one line (“您是想改问
+  「…」吗？”, 是/不是) and keeps the matter on screen until the person answers.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 from enum import Enum
 from functools import cache
 
-from bot.actions.answer_bands import decide
+from bot.actions.answer_bands import Step, decide
 from bot.actions.base import Turn
 from bot.actions.guide_messages import aspect_buttons
 from bot.actions.guide_questions import Basis, GuideReply, answer_from_guide
@@ -55,15 +55,20 @@ TOPIC_WORDS = tuple(
 ACTING_WORDS = ("办", "申请", "领", "交", "带", "去", "跑", "寄", "拿")
 
 
-def need_words(searcher: Searcher, text: str) -> list[str]:
-    """Words of ``text`` that may say which matter: known to the catalogue, not about an aspect or a
-    follow-up theme, not a place. Words such as 能办 or 那要 that jieba happens to join say nothing."""
-    vocabulary = searcher.data.lexical.vocabulary
+def content_words(searcher: Searcher, text: str) -> list[str]:
+    """Words of ``text`` (two characters or more) that are not about an aspect, a follow-up theme or a place."""
     words = searcher.resolver.strip_places(text)
     for word in TOPIC_WORDS:
         words = words.replace(word, " ")
     tokens = searcher.analyzer.tokens(words)
-    return [t for t in dict.fromkeys(tokens) if t not in ASPECT_WORDS and len(t) >= 2 and t in vocabulary]
+    return [t for t in dict.fromkeys(tokens) if t not in ASPECT_WORDS and len(t) >= 2]
+
+
+def need_words(searcher: Searcher, text: str) -> list[str]:
+    """Content words of ``text`` that may say which matter: those the catalogue uses. Words such as
+    能办 or 那要 that jieba happens to join say nothing."""
+    vocabulary = searcher.data.lexical.vocabulary
+    return [t for t in content_words(searcher, text) if t in vocabulary]
 
 
 def names_a_need(searcher: Searcher, text: str) -> bool:
@@ -134,17 +139,24 @@ def follow_up(turn: Turn, text: str, aspect_hint: str | None = None, strict: boo
     ranker = ranker_of(searcher)
     reply = answer_from_guide(guide, text, ranker)
     said = guide_text(guide)
-    foreign = [w for w in need_words(searcher, text) if not clearly_names(searcher, w, said)]
-    if foreign:
+    vocabulary = searcher.data.lexical.vocabulary
+    words = [w for w in content_words(searcher, text) if not clearly_names(searcher, w, said)]
+    foreign = [w for w in words if w in vocabulary]
+    # Words the catalogue does not use ("孩子读书的事") may still mean another need the search finds
+    # by meaning: worth asking about when the guide on screen has no answer.
+    if foreign or (words and not reply.answered):
         result = searcher.search(text, top_k=5, default_region=turn.state.region)
         decision = decide(result)
         close = {hit.matter_code for hit in decision.hits}
         if not result.no_match and decision.hits and guide.matter.code not in close:
             top = decision.hits[0]
             named = [w for w in foreign if clearly_names(searcher, w, f"{top.name} {' '.join(top.why)}")]
-            if named:
+            if named and decision.step is not Step.CHOOSE:
+                # A clear winner about the new words: "另外我驾驶证也快到期了" with an ID card on screen.
                 return Route.SWITCH
-            if not reply.answered:
+            if named or not reply.answered:
+                # New words but no clear winner ("提前多久可以换" → 提前退休?), or words the guide
+                # cannot answer: ask in one line, keep the guide on screen.
                 confirm_switch(turn, guide, top.guide_id, top.name, text)
                 return Route.ANSWERED
     if strict and not reply.answered and not asks_about_acting(text, ranker):
