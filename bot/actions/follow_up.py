@@ -65,10 +65,14 @@ def content_words(searcher: Searcher, text: str) -> list[str]:
 
 
 def need_words(searcher: Searcher, text: str) -> list[str]:
-    """Content words of ``text`` that may say which matter: those the catalogue uses. Words such as
-    能办 or 那要 that jieba happens to join say nothing."""
-    vocabulary = searcher.data.lexical.vocabulary
-    return [t for t in content_words(searcher, text) if t in vocabulary]
+    """Content words of ``text`` that may say which matter: those the catalogue uses, or colloquial
+    words the synonym table maps to its words (小吃店). Words such as 能办 or 那要 that jieba happens
+    to join say nothing."""
+    return [t for t in content_words(searcher, text) if known(searcher, t)]
+
+
+def known(searcher: Searcher, word: str) -> bool:
+    return word in searcher.data.lexical.vocabulary or bool(searcher.analyzer.expand(word))
 
 
 def names_a_need(searcher: Searcher, text: str) -> bool:
@@ -139,9 +143,8 @@ def follow_up(turn: Turn, text: str, aspect_hint: str | None = None, strict: boo
     ranker = ranker_of(searcher)
     reply = answer_from_guide(guide, text, ranker)
     said = guide_text(guide)
-    vocabulary = searcher.data.lexical.vocabulary
     words = [w for w in content_words(searcher, text) if not clearly_names(searcher, w, said)]
-    foreign = [w for w in words if w in vocabulary]
+    foreign = [w for w in words if known(searcher, w)]
     # Words the catalogue does not use ("孩子读书的事") may still mean another need the search finds
     # by meaning: worth asking about when the guide on screen has no answer.
     if foreign or (words and not reply.answered):

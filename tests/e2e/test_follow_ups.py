@@ -62,7 +62,7 @@ def test_a_question_the_faq_answers_in_other_words_stays_on_the_card(chat):
 
 def test_words_naming_another_need_switch_and_unclear_ones_are_confirmed_first(chat):
     start_on(chat, "我在江北区，要办居民身份证换领", "居民身份证换领", "江北区")
-    turn = chat.say("对了，家里小孩读书的事也想问问")
+    turn = chat.say("另外家里孩子上学的事想咨询下")
     # Not clear enough to switch: one line asks, the card's matter stays until the answer.
     asked = answer(turn)
     assert asked.startswith("您是想改问「") and "居民身份证换领" in asked
@@ -108,7 +108,7 @@ def test_a_button_of_an_earlier_card_is_answered_as_such_never_replayed(chat):
 
 def test_an_answered_confirmation_pressed_again_changes_nothing(chat):
     start_on(chat, "我在江北区，要办居民身份证换领", "居民身份证换领", "江北区")
-    turn = chat.say("对了，家里小孩读书的事也想问问")
+    turn = chat.say("另外家里孩子上学的事想咨询下")
     yes = turn.button("是")
     moved = chat.press(yes)
     assert moved.custom("guide_card") is not None or moved.buttons, moved.messages
