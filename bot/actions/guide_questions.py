@@ -60,7 +60,7 @@ FEE_WORDS = (
     "掏钱",
 )
 SAME_DAY_WORDS = ("当天", "当场", "马上", "立等", "立即", "今天就", "现场拿", "即办")
-MATERIAL_VERBS = ("带", "交", "提供", "准备", "提交", "拿", "复印")
+MATERIAL_VERBS = ("带", "交", "提供", "准备", "提交", "拿", "复印", "需要", "要不要", "用不用", "要")
 # Words of a question that say how it is asked, not what about: never matched against sentences.
 QUESTION_FILLER = frozenset(
     """
@@ -191,6 +191,8 @@ def _sentence_reply(guide: Guide, question: str, best: RankedSentence) -> GuideR
     verdict = yes_no_of_sentence(stated) if is_yes_no(question) else None
     if verdict is None and is_yes_no(question) and any(g.topic == "proxy" for g in best.matched):
         verdict = proxy_verdict(stated)
+    if verdict is None and is_yes_no(question) and any(g.topic == "in_person" for g in best.matched):
+        verdict = presence_verdict(stated, question)
     if verdict is None and is_yes_no(question) and sentence.field in ("conditions", "faq") and best.coverage >= 0.75:
         # A rule that covers the whole question and grants or refuses it ("…的，可在宁波任一受理点申请").
         verdict = permission_in(stated)
@@ -201,14 +203,32 @@ def _sentence_reply(guide: Guide, question: str, best: RankedSentence) -> GuideR
     return GuideReply(text, Basis.SENTENCE, verdict, sentence.quote, best.coverage)
 
 
+PROXY_FORBIDDEN = ("须本人", "必须本人", "本人亲自", "亲自到", "本人到场", "不得委托", "不能委托", "不予代办")
+PROXY_ALLOWED = ("可委托", "可以委托", "委托他人", "委托代理人", "可由", "代办人", "代理人", "受托人")
+
+
+PRESENCE_REQUIRED = ("须本人", "本人到场", "亲自", "共同到场", "到场核验", "现场采集", "现场核验")
+WITHOUT_PRESENCE = ("不去", "不在场", "不到场", "一个人", "单独", "不用去", "别人", "代")
+ASKS_REQUIRED = ("必须", "一定", "需要", "要", "得")
+
+
+def presence_verdict(sentence: str, question: str) -> bool | None:
+    """A sentence requiring presence (须本人到场, 双方共同到场) answers "一个人去可以吗" with a no and
+    "必须本人去吗" with a yes; a sentence that requires nothing decides nothing."""
+    if not any(word in sentence for word in PRESENCE_REQUIRED):
+        return None
+    if any(word in question for word in WITHOUT_PRESENCE):
+        return False
+    if any(word in question for word in ASKS_REQUIRED):
+        return True
+    return None
+
+
 def proxy_verdict(sentence: str) -> bool | None:
     """Whether a sentence about acting for the applicant allows it (可委托…) or forbids it (须本人…)."""
-    if any(word in sentence for word in ("须本人", "必须本人", "本人亲自", "不得委托", "不能委托", "不予代办")):
+    if any(word in sentence for word in PROXY_FORBIDDEN):
         return False
-    if any(
-        word in sentence
-        for word in ("可委托", "可以委托", "委托他人", "委托代理人", "可由", "代办人", "代理人", "受托人")
-    ):
+    if any(word in sentence for word in PROXY_ALLOWED):
         return True
     return None
 

@@ -60,8 +60,10 @@ TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("委托", "代办", "代理人", "代为", "受托", "他人", "亲属", "授权", "监护人", "代办人"),
     ),
     "in_person": (
-        ("本人", "亲自", "到场", "自己去", "本人去", "必须去", "一定要去"),
-        ("本人", "到场", "现场", "亲自", "人像", "指纹"),
+        ("本人", "亲自", "到场", "在场", "自己去", "本人去", "必须去", "一定要去", "一个人去", "单独去", "一起去",
+         "两个人", "都要去", "都得去"),
+        # Not a bare 本人 or 现场: "划入本人名下银行卡" says nothing about who must come.
+        ("本人到场", "到场", "亲自", "须本人", "本人持", "本人申请", "现场核验", "现场采集", "人像", "指纹", "共同"),
     ),
     "non_local": (
         ("外地", "外省", "异地", "老家", "户口不在", "户籍不在", "不是本地", "非本地", "外市", "新宁波人",
@@ -86,6 +88,8 @@ TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }  # fmt: skip
 
+# Question words that name a theme but are too common in guides to match as such ("本人名下").
+BROAD_TRIGGERS = frozenset(("本人", "在场", "到场", "寄", "孩子", "学生"))
 # e5 cosine from which a question asks the same as an FAQ question. Measured on the 居民身份证换领
 # FAQ with paraphrases written for it: paraphrases 0.93-0.97; other questions about the same
 # matter up to 0.91 (过期了还能换吗 against 有效期还有多久可以换领).
@@ -212,7 +216,8 @@ class SentenceRanker:
             hits = [word for word in triggers if word in text]
             if hits:
                 weight = TOPIC_WEIGHT * max(self._idf(word) for word in hits)
-                groups.append(QueryGroup(tuple(dict.fromkeys((*hits, *guide_words))), weight, topic))
+                own = (word for word in hits if word not in BROAD_TRIGGERS)
+                groups.append(QueryGroup(tuple(dict.fromkeys((*guide_words, *own))), weight, topic))
                 covered.update(hits)
         official = {word: None for word in self._expand(text)}
         for token in self._tokens(text):

@@ -183,7 +183,8 @@ def yes_no_of_sentence(sentence: str) -> bool | None:
 
 
 PERMITS = ("可在", "可以", "可通过", "可由", "可委托", "均可", "即可", "可向", "可申请", "可到")
-FORBIDS = ("不可", "不能", "不得", "不予", "无法", "不允许", "禁止", "不受理")
+# Not 禁止: conditions say "无禁止结婚的亲属关系", a condition, not a refusal.
+FORBIDS = ("不可", "不能", "不得", "不予", "无法", "不允许", "不受理")
 
 
 def permission_in(sentence: str) -> bool | None:

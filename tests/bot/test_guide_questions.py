@@ -77,3 +77,12 @@ def test_follow_up_themes_are_not_words_of_a_new_need(services):
     searcher = services.searcher()
     assert need_words(searcher, "我妈腿脚不便能让我代办吗") == []
     assert "许可证" in need_words(searcher, "开个小饭馆要办什么许可证")
+
+
+def test_a_guide_requiring_both_in_person_says_no_to_going_alone(services, ranker):
+    marriage = guide(services, "内地居民结婚登记", "鄞州区")
+    alone = answer_from_guide(marriage, "我先一个人去可以吗", ranker)
+    assert alone.verdict is False and alone.text.startswith("不能。") and "到场" in alone.text
+    # A rule with no presence in it decides nothing about presence.
+    rent = guide(services, "住房公积金提取（租房）", "鄞州区")
+    assert answer_from_guide(rent, "要本人去吗", ranker).verdict is None
