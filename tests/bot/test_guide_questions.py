@@ -86,3 +86,9 @@ def test_a_guide_requiring_both_in_person_says_no_to_going_alone(services, ranke
     # A rule with no presence in it decides nothing about presence.
     rent = guide(services, "住房公积金提取（租房）", "鄞州区")
     assert answer_from_guide(rent, "要本人去吗", ranker).verdict is None
+
+
+def test_a_material_asked_in_other_words_is_found_in_the_list(services, ranker):
+    licence = guide(services, "机动车驾驶证有效期满换证", "慈溪市")
+    check = answer_from_guide(licence, "是不是还得去体检", ranker)
+    assert check.text.startswith("需要。") and "身体条件证明" in check.text
