@@ -60,7 +60,7 @@ FEE_WORDS = (
     "掏钱",
 )
 SAME_DAY_WORDS = ("当天", "当场", "马上", "立等", "立即", "今天就", "现场拿", "即办")
-MATERIAL_VERBS = ("带", "交", "提供", "准备", "提交", "拿", "复印", "需要", "要不要", "用不用", "要")
+MATERIAL_VERBS = ("带", "交", "提供", "准备", "提交", "拿", "复印", "需要", "要不要", "用不用", "要", "得")
 # Words of a question that say how it is asked, not what about: never matched against sentences.
 QUESTION_FILLER = frozenset(
     """
@@ -192,6 +192,9 @@ def _sentence_reply(guide: Guide, question: str, best: RankedSentence) -> GuideR
     verdict = yes_no_of_sentence(stated) if is_yes_no(question) else None
     if verdict is None and is_yes_no(question) and any(g.topic == "proxy" for g in best.matched):
         verdict = proxy_verdict(stated)
+    if verdict is None and is_yes_no(question) and sentence.field == "material" and "必须提供" in sentence.quote:
+        # "是不是还得去体检" quoting a required material (身体条件证明): yes, it is needed.
+        verdict = None if mentions(question, WITHOUT_PRESENCE) else True
     if verdict is None and is_yes_no(question) and any(g.topic == "in_person" for g in best.matched):
         verdict = presence_verdict(stated, question)
     if verdict is None and is_yes_no(question) and sentence.field in ("conditions", "faq") and best.coverage >= 0.75:
