@@ -52,7 +52,7 @@ TOPIC_WORDS = tuple(
     sorted({word for triggers, _ in TOPICS.values() for word in triggers}, key=lambda word: (-len(word), word))
 )
 # Words that show a message asks about doing the matter, even when the guide has no answer.
-ACTING_WORDS = ("办", "申请", "领", "交", "带", "去", "跑", "寄", "拿")
+ACTING_WORDS = ("办", "申请", "领", "交", "跑", "寄", "预约", "材料")
 
 
 def content_words(searcher: Searcher, text: str) -> list[str]:
@@ -162,8 +162,9 @@ def follow_up(turn: Turn, text: str, aspect_hint: str | None = None, strict: boo
                 # cannot answer: ask in one line, keep the guide on screen.
                 confirm_switch(turn, guide, top.guide_id, top.name, text)
                 return Route.ANSWERED
-    if strict and not reply.answered and not asks_about_acting(text, ranker):
-        return Route.NOT_ABOUT_IT
+    if not reply.answered and not asks_about_acting(text, ranker) and aspect_in(text) is None:
+        # Nothing in it is about the guide ("帮我订张机票"): not a follow-up; the caller decides.
+        return Route.NOT_ABOUT_IT if strict else Route.SWITCH
     say_reply(turn, guide, text, reply, aspect_hint)
     return Route.ANSWERED
 

@@ -43,12 +43,14 @@ FIELD_LABELS = {
     "legal_basis": "设定依据",
 }
 
-# Provinces other than Zhejiang: "我老家安徽的" says 外省 in other words.
-OTHER_PROVINCES = tuple(
-    """
+# Provinces other than Zhejiang, said of a person: "我是安徽人", "户籍是河南的" say 外省 in other
+# words ("去北京的机票" does not: a province alone is no theme).
+PROVINCES = """
     北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江 上海 江苏 安徽 福建 江西 山东 河南 湖北 湖南 广东 广西 海南
-    重庆 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 香港 澳门 台湾
-    """.split()
+    重庆 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆
+""".split()
+OTHER_PROVINCES = tuple(
+    form for province in PROVINCES for form in (f"{province}人", f"{province}户口", f"{province}籍", f"是{province}的")
 )
 
 # Recurring follow-up themes: words people use → words guides use for the same thing.
@@ -71,7 +73,8 @@ TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("外省", "异地", "外地", "户籍地", "非本市", "居住证", "居住地", "跨省"),
     ),
     "elderly": (
-        ("老人", "老年人", "年纪大", "行动不便", "腿脚不便", "走不动", "卧床", "瘫痪", "残疾", "生病", "住院"),
+        ("老人", "老年人", "年纪大", "行动不便", "腿脚不便", "腿脚不方便", "出不了门", "走不动", "卧床", "瘫痪",
+         "残疾", "生病", "住院"),
         ("老年人", "老人", "行动不便", "上门", "残疾", "帮办", "绿色通道", "卧床"),
     ),
     "health": (

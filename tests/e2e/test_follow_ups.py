@@ -114,3 +114,12 @@ def test_an_answered_confirmation_pressed_again_changes_nothing(chat):
     assert moved.custom("guide_card") is not None or moved.buttons, moved.messages
     turn = chat.press(yes)
     assert "已经过去" in answer(turn)
+
+
+def test_with_a_card_on_screen_a_worry_about_it_is_answered_and_an_unrelated_request_is_not(chat):
+    shown = start_on(chat, "我在海曙，社保卡弄丢了想补一张", "社会保障卡补领", "海曙区")
+    reply = answer(chat.say("我妈腿脚不方便出不了门，这个怎么办"))
+    assert shown["name"] in reply and "不在政务服务范围" not in reply
+    turn = chat.say("顺便帮我订一张去北京的机票")
+    said = "\n".join(turn.texts)
+    assert turn.custom("guide_card") is None and shown["name"] not in said and "没有写到" not in said
