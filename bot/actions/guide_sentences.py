@@ -226,6 +226,9 @@ class SentenceRanker:
                 own = (word for word in hits if word not in BROAD_TRIGGERS)
                 groups.append(QueryGroup(tuple(dict.fromkeys((*guide_words, *own))), weight, topic))
                 covered.update(hits)
+        if any(group.topic == "non_local" for group in groups):
+            # "我老家江西的": the province is part of the theme, not a word to find in the guide.
+            covered.update(province for province in PROVINCES if province in text)
         official = {word: None for word in self._expand(text)}
         for token in self._tokens(text):
             if token in ignored or any(token in word or word in token for word in covered):
