@@ -13,6 +13,7 @@ from bot.actions.answer_bands import decide
 from bot.actions.base import DaofuAction, Turn
 from bot.actions.find_matter import search_need, take_applicant
 from bot.actions.follow_up import Route, aspect_in, follow_up, names_a_need
+from bot.actions.gaps import remember_gap
 from bot.actions.guide_messages import ASPECT_LABELS, ASPECT_OF_INTENT
 from bot.actions.showing import present, remember_place, show_matter
 from bot.actions.stale_buttons import is_stale, say_stale
@@ -56,6 +57,8 @@ def switch_to_need(turn: Turn, text: str, aspect: str, result: SearchResult | No
     """Search ``text`` as a new need and answer ``aspect`` for what it finds."""
     state = turn.state
     result = result or search_need(turn, text)
+    decision = decide(result)
     state.clear_pending()
     state.pending_query = text
-    present(turn, decide(result), then=aspect)
+    present(turn, decision, then=aspect)
+    remember_gap(turn, text, decision)
