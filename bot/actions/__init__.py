@@ -5,8 +5,12 @@ One module per decision the dialogue makes:
 * :mod:`~bot.actions.find_matter` — a need → a guide, options, the district question or no match;
   picking an option; giving the place or the applicant type;
 * :mod:`~bot.actions.answer_bands` — from search scores to one of those steps;
-* :mod:`~bot.actions.follow_up` — a follow-up about the guide on screen, or a new need?
+* :mod:`~bot.actions.follow_up` — a follow-up about the guide on screen, or a new need (or ask)?
+* :mod:`~bot.actions.guide_questions` — answering it from the guide's own text
+  (:mod:`~bot.actions.guide_sentences` the quotable sentences, :mod:`~bot.actions.yes_no` the
+  yes/no a field decides);
 * :mod:`~bot.actions.answer_aspect` — materials, time, fee, where, online, process of that guide;
+* :mod:`~bot.actions.stale_buttons` — a button of an earlier guide, answered as such;
 * :mod:`~bot.actions.showing` — putting a guide, options or "no match" on screen;
 * :mod:`~bot.actions.guide_messages` — the guide card, aspect answers and the form hand-off;
 * :mod:`~bot.actions.leaving` — to the application form, or to a person;

@@ -10,7 +10,7 @@ import logging
 
 from bot.actions.answer_bands import best_name_match, decide
 from bot.actions.base import DaofuAction, Turn
-from bot.actions.follow_up import aspect_in, names_a_need
+from bot.actions.follow_up import Route, aspect_in, follow_up, names_a_need
 from bot.actions.gaps import remember_gap
 from bot.actions.life_event import offer_life_event
 from bot.actions.showing import present, region_question, remember_place, show_matter
@@ -59,10 +59,13 @@ def find_service(turn: Turn) -> None:
         return
     take_applicant(turn)
     searcher = turn.services.searcher()
-    if state.matter_code and not names_a_need(searcher, text):
+    if state.guide_id and state.matter_code:
+        # First read as a question about the guide on screen, whatever the NLU made of it.
+        if follow_up(turn, text) is Route.ANSWERED:
+            return
+    elif state.matter_code and not names_a_need(searcher, text):
         aspect = aspect_in(text)
         if aspect is not None:
-            # A follow-up about the matter on screen, whatever the NLU made of it.
             show_matter(turn, state.matter_code, aspect)
             return
     state.clear_pending()
@@ -112,7 +115,9 @@ class ActionChooseOption(DaofuAction):
             # Words that name something else: treat them as a new need.
             find_service(turn)
             return
-        show_matter(turn, matter_code, state.pending_aspect)
+        # The question that was waiting for a choice belongs to these options only, not to older ones.
+        then = state.pending_aspect if guide_id in state.candidates else None
+        show_matter(turn, matter_code, then)
 
 
 class ActionSetRegion(DaofuAction):

@@ -28,9 +28,12 @@ ASPECT_OF_INTENT = {intent: aspect for aspect, intent in ASPECT_INTENTS.items()}
 CARD_MATERIALS = 3
 
 
-def aspect_buttons(exclude: str | None = None) -> tuple[Button, ...]:
-    buttons = [Button(ASPECT_LABELS[a], payload(ASPECT_INTENTS[a])) for a in ASPECTS if a != exclude]
-    buttons.append(Button("去办理", payload("start_application")))
+def aspect_buttons(exclude: str | None = None, guide_id: str | None = None) -> tuple[Button, ...]:
+    """材料 / 时限 / … / 去办理. With ``guide_id`` each payload names the guide it was offered with, so a
+    button pressed after the conversation moved on is recognised as such (:mod:`bot.actions.stale_buttons`)."""
+    ids = {"guide_id": guide_id} if guide_id else {}
+    buttons = [Button(ASPECT_LABELS[a], payload(ASPECT_INTENTS[a], **ids)) for a in ASPECTS if a != exclude]
+    buttons.append(Button("去办理", payload("start_application", **ids)))
     return tuple(buttons)
 
 
@@ -104,7 +107,7 @@ def guide_card(guide: Guide, elder: bool = False) -> list[BotMessage]:
         form_url=guide.form_url,
         demo=guide.demo,
     )
-    return [card, Text("您还想了解哪方面？也可以直接去办理。", aspect_buttons())]
+    return [card, Text("您还想了解哪方面？也可以直接去办理。", aspect_buttons(guide_id=guide.id))]
 
 
 def aspect_answer(guide: Guide, aspect: str, elder: bool = False) -> list[BotMessage]:
@@ -131,13 +134,13 @@ def aspect_answer(guide: Guide, aspect: str, elder: bool = False) -> list[BotMes
     else:
         steps = [f"{i}. {step}" for i, step in enumerate(guide.steps, start=1)]
         text = f"办理{name}的流程：\n" + "\n".join(steps) if steps else f"{name}按窗口指引办理即可。"
-    return [Text(text, aspect_buttons(exclude=aspect))]
+    return [Text(text, aspect_buttons(exclude=aspect, guide_id=guide.id))]
 
 
 def form_handoff(guide: Guide, applicant_type: str | None, elder: bool = False) -> list[BotMessage]:
     """The hand-off to the application form, pre-filled with what the conversation knows."""
     if not guide.form_url:
-        return [Text(f"「{guide.name}」暂不支持在线申请，请按办理地点到窗口办理。", aspect_buttons())]
+        return [Text(f"「{guide.name}」暂不支持在线申请，请按办理地点到窗口办理。", aspect_buttons(guide_id=guide.id))]
     prefill = {"region": guide.region.name, "applicant_type": applicant_type or "", "matter": guide.name}
     link = prefilled_link(guide.form_url, prefill)
     lead = "点击下面的按钮去办理" if elder else "已为您准备好在线申请表（已预填您提供的信息）"

@@ -20,6 +20,7 @@ from rasa_sdk.events import SlotSet
 from bot.actions.base import DaofuAction, Turn
 from bot.actions.find_matter import find_service, take_applicant
 from bot.actions.showing import show_matter
+from bot.actions.stale_buttons import is_stale, say_stale
 from bot.actions.state import PENDING_APPLY
 from daofu.followups import expected_wait_minutes, handoff_text, off_duty_offer
 from daofu.masking import mask_pii
@@ -35,6 +36,10 @@ class ActionStartApplication(DaofuAction):
 
     def decide(self, turn: Turn) -> None:
         state = turn.state
+        if is_stale(turn):
+            # 去办理 under an earlier guide: never the form of whatever is on screen now.
+            say_stale(turn, "去办理")
+            return
         take_applicant(turn)
         if state.matter_code is None:
             if state.user_text.strip():

@@ -16,6 +16,9 @@ from rasa_sdk.events import SlotSet
 PENDING_CARD = "card"
 PENDING_APPLY = "apply"
 PENDING_ASPECT = "aspect"
+# What the last answer offered, waiting for 是/好的 or 不是/不用.
+OFFER_HANDOFF = "handoff"
+OFFER_SWITCH = "switch"  # “您是想改问「…」吗？”: candidates holds the guide asked about
 
 
 @dataclass

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from bot.actions.base import HUMAN_BUTTON, DaofuAction, Turn
+from bot.actions.find_matter import find_service
+from bot.actions.follow_up import Route, aspect_in, follow_up
+from bot.actions.guide_messages import aspect_buttons
 from bot.actions.leaving import hand_to_person
 from bot.actions.showing import show_matter
-from bot.actions.state import PENDING_APPLY
+from bot.actions.stale_buttons import button_guide, say_stale_confirmation
+from bot.actions.state import OFFER_SWITCH, PENDING_APPLY
+from bot.actions.yes_no import is_yes_no
 from daofu.messages import Text
 
 SMALL_TALK = (
@@ -25,8 +30,14 @@ class ActionAffirm(DaofuAction):
 
     def decide(self, turn: Turn) -> None:
         state = turn.state
+        if answered_switch(turn, accepted=True):
+            return
         if state.offer == "handoff":
             hand_to_person(turn)
+        elif asks_about_guide(turn):
+            # "本人不去可以吗" is a question about the guide (or a new need), not a yes to the form.
+            if follow_up(turn, state.user_text) is not Route.ANSWERED:
+                find_service(turn)
         elif state.guide_id and state.matter_code:
             show_matter(turn, state.matter_code, PENDING_APPLY)
         else:
@@ -39,6 +50,12 @@ class ActionDeny(DaofuAction):
 
     def decide(self, turn: Turn) -> None:
         state = turn.state
+        if answered_switch(turn, accepted=False):
+            return
+        if asks_about_guide(turn):
+            if follow_up(turn, state.user_text) is not Route.ANSWERED:
+                find_service(turn)
+            return
         if state.offer == "handoff":
             turn.say(Text("好的。您可以换个说法再问我，比如说明要办的证件或要做的事。"))
         else:
@@ -50,6 +67,8 @@ class ActionChitchat(DaofuAction):
     action_name = "action_chitchat"
 
     def decide(self, turn: Turn) -> None:
+        if on_screen_question(turn):
+            return
         turn.keep_state = False
         turn.say(Text(SMALL_TALK))
 
@@ -58,5 +77,45 @@ class ActionOutOfScope(DaofuAction):
     action_name = "action_out_of_scope"
 
     def decide(self, turn: Turn) -> None:
+        if on_screen_question(turn):
+            return
         turn.state.offer = "handoff"
         turn.say(Text(OUT_OF_SCOPE, (HUMAN_BUTTON,)))
+
+
+def asks_about_guide(turn: Turn) -> bool:
+    """A yes/no question with words of its own ("周六可以吗"), with a guide on screen: not a bare 好的/不用."""
+    text = turn.state.user_text.strip()
+    return bool(turn.state.guide_id) and len(text) > 4 and is_yes_no(text)
+
+
+def on_screen_question(turn: Turn) -> bool:
+    """With a guide on screen, words the NLU took for small talk or out of scope may still ask about
+    it ("老人行动不便怎么办"); answered from the guide when they do (True)."""
+    state = turn.state
+    if not state.guide_id or not state.user_text.strip():
+        return False
+    return follow_up(turn, state.user_text, strict=True) is Route.ANSWERED
+
+
+def answered_switch(turn: Turn, accepted: bool) -> bool:
+    """是/不是 to “您是想改问「…」吗？” (typed or a button); a stale 是/不是 button is said to be so."""
+    state = turn.state
+    pressed = button_guide(turn)
+    asked = state.candidates[0] if state.offer == OFFER_SWITCH and state.candidates else None
+    if asked is None or (pressed is not None and pressed != asked):
+        if pressed is not None:
+            say_stale_confirmation(turn)
+            return True
+        return False
+    query = state.pending_query or ""
+    state.clear_pending()
+    if accepted:
+        matter_code = turn.services.searcher().matter_of_guide(asked)
+        if matter_code is not None:
+            show_matter(turn, matter_code, aspect_in(query))
+            return True
+    name = state.matter_name or "这个事项"
+    buttons = aspect_buttons(guide_id=state.guide_id) if state.guide_id else ()
+    turn.say(Text(f"好的，我们接着说「{name}」。您还想了解哪方面？", buttons))
+    return True
