@@ -55,9 +55,9 @@ def life_events(catalog: Catalog) -> LifeEvents | None:
 def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str) -> bool:
     """Whether the message asks about the whole event (``rest`` is the message without the words
     that named it): it says nothing beyond the event and who and when; or it asks for everything
-    the event needs ("要办哪些手续") and the search's best match is one of the event's own matters,
-    so the other words were about the event too ("学校旁边开一家小面馆，需要办什么手续"), not a
-    particular need of their own ("老人去世了，销户证明怎么开").
+    the event needs ("要办哪些手续") and the search's best match is one of the event's own matters
+    (or the search finds nothing), so the other words were about the event too ("学校旁边开一家
+    小面馆，需要办什么手续"), not a particular need of their own ("老人去世了，销户证明怎么开").
     """
     state, searcher = turn.state, turn.services.searcher()
     for word in WHO_AND_WHEN:
@@ -67,7 +67,7 @@ def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str) -> bool:
     if not any(cue in state.user_text for cue in ASKS_FOR_ALL):
         return False
     result = searcher.search(state.user_text, top_k=1, default_region=state.region)
-    return bool(result.hits) and not result.no_match and result.hits[0].name in event.matter_names()
+    return result.no_match or not result.hits or result.hits[0].name in event.matter_names()
 
 
 def offer_life_event(turn: Turn, text: str) -> bool:

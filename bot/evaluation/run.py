@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # The evaluation is one client asking hundreds of questions: the per-address limit is for people.
 EVALUATION_ENV = {"DAOFU_RATE_LIMIT_PER_IP": "1000000", "DAOFU_RATE_LIMIT_TURNS": "100000"}
 TURN_TIMEOUT = 120.0  # seconds; two busy cores can make one turn slow, never this slow
+START_TIMEOUT = 600.0  # seconds for both servers to start; Rasa alone takes minutes on a busy machine
 
 
 @contextlib.contextmanager
@@ -43,7 +44,7 @@ def local_servers(settings: Settings) -> Iterator[str]:
         )  # fmt: skip
         env = {**EVALUATION_ENV, "DAOFU_DATABASE_URL": scratch_settings.database_url, "DAOFU_TRACKER_DB_URL": ""}
         log.info("starting Rasa and the service for the evaluation (logs in %s)", runtime / "logs")
-        with ServerPair(scratch_settings, extra_env=env) as servers:
+        with ServerPair(scratch_settings, extra_env=env, timeout=START_TIMEOUT) as servers:
             yield servers.service_url
 
 
