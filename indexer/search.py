@@ -39,8 +39,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from daofu.config import Settings
+from indexer.clauses import focus
+from indexer.colloquial import ColloquialRewriter
 from indexer.documents import GuideEntry
 from indexer.encoder import QueryEncoder
+from indexer.families import Families
 from indexer.regions import Place, RegionResolver
 from indexer.store import IndexData, dictionary_path, load_index
 from indexer.text import TextAnalyzer, normalize
@@ -154,6 +157,12 @@ class Searcher:
             if guide.matter_code in self._matter_position:
                 self._guides_by_matter[self._matter_position[guide.matter_code]][guide.region_code] = guide
         self._city = next((p for p in data.places if p.level == RegionLevel.CITY), None)
+        self.rewriter = ColloquialRewriter.load()
+        self.families = Families.derive((m.code, m.name, m.high_frequency) for m in data.matters)
+        # Words that name something in the catalogue: the tokens of matter names and aliases.
+        self._name_words = frozenset(
+            token for m in data.matters for text in (m.name, *m.aliases) for token in analyzer.tokens(text)
+        ) | frozenset(word for s in analyzer.synonyms for word in (s.colloquial, *s.official))
 
     @classmethod
     def load(cls, settings: Settings, catalog_checksum: str | None = None, weights: FusionWeights | None = None):
@@ -193,7 +202,7 @@ class Searcher:
         if not 1 <= top_k <= MAX_TOP_K:
             raise ValueError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
         started = time.monotonic()
-        query = normalize(text)[:MAX_QUERY_CHARS]
+        query = self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS])
         place, source = self._place(query, region)
         if place is None and default_region:
             place, source = self.resolver.resolve_name(default_region), "context"
@@ -236,6 +245,10 @@ class Searcher:
     def resolve_region(self, name: str) -> Place | None:
         return self.resolver.resolve_name(name)
 
+    def need_of(self, query: str) -> str:
+        """The clauses of a long question that carry the need (:mod:`indexer.clauses`)."""
+        return focus(query, self._name_words.__contains__, self.analyzer.tokens)
+
     # --- internals ------------------------------------------------------------------------
 
     def _place(self, query: str, region: str | None) -> tuple[Place | None, str | None]:
@@ -258,7 +271,7 @@ class Searcher:
         signals = {"lexical_best": best_lexical}
         if w.mode == "lexical":
             return lexical, signals, tokens
-        vector = self.encoder.encode(query)
+        vector = self.encoder.encode(self.need_of(query))
         passage = self.data.passages.matter_scores(vector, depth=len(self.data.matters))
         question = self.data.questions.matter_scores(vector, depth=min(1024, len(self.data.questions.vectors)))
         # Matters beyond the question channel's depth get that channel's floor, not -1.
