@@ -15,8 +15,14 @@ this question and divided by a temperature; BM25 is divided by the best BM25 sco
 sum ranks matters. The weights were tuned on the development questions
 (``daofu eval retrieval``) and live in :class:`FusionWeights`, not in the ranking code.
 
-"No match" is decided on absolute evidence, not on the relative score: a question whose best
-question-to-question cosine is low is about nothing in the catalogue.
+"No match" (nothing plausible) is decided on absolute evidence, not on the relative score: a
+question whose best question-to-question cosine is low and whose words are not the catalogue's is
+about nothing in the catalogue. Whether a plausible candidate is sure enough to be shown alone is
+the dialogue's decision (``bot/actions/answer_bands.py``).
+
+Before scoring, the question is rewritten in plain words (:mod:`indexer.colloquial`: Ningbo
+words, older people's words, typing slips) and the embedding sees only the clauses that carry the
+need (:mod:`indexer.clauses`); BM25 sees every word.
 
 Each ranked matter is then shown as one guide: the guide of the asker's place (a town's own
 guide, else its district's, else the city's). When the matter is implemented per district and
@@ -65,12 +71,19 @@ class FusionWeights:
     question_temperature: float = 0.1
     lexical: float = 0.25
     high_frequency: float = 0.4
-    # No match when the best question-to-question cosine is below this, or when the question's
-    # words (place names left out) barely occur in any matter (best BM25 below the second bound).
-    # Both calibrated on the development questions: 90 % of the questions without an answer are
-    # rejected, 0.5 % of the answerable ones are.
+    # Weak evidence when the best question-to-question cosine is below this, or when the
+    # question's words (place names left out) barely occur in any matter (best BM25 below the
+    # second bound). Calibrated on the development questions: 90 % of the questions without an
+    # answer fall below, 0.5 % of the answerable ones do.
     min_question_similarity: float = 0.8975
     min_content_lexical: float = 7.0
+    # ... but strong evidence of one kind still makes a plausible candidate: a typo leaves the
+    # words unknown while the meaning is close (cosine at or above the first bound), and a long
+    # question's cosine is low while its words are the catalogue's (BM25 at or above the second).
+    # No development or written question without an answer reaches either bound
+    # (``python -m indexer.calibration``).
+    plausible_question_similarity: float = 0.925
+    plausible_content_lexical: float = 15.0
     # Which signals rank: "hybrid", or one alone as a baseline ("lexical", "dense").
     mode: str = "hybrid"
     # The lexical baseline's own no-match rule: best BM25 score below this.
@@ -216,10 +229,15 @@ class Searcher:
         else:
             content = self.data.lexical.scores(self.analyzer.query_tokens(self.resolver.strip_places(query)))
             signals["content_lexical_best"] = float(content.max())
-            no_match = (
+            weak = (
                 signals["question_best"] < self.weights.min_question_similarity
                 or signals["content_lexical_best"] < self.weights.min_content_lexical
             )
+            strong = (
+                signals["question_best"] >= self.weights.plausible_question_similarity
+                or signals["content_lexical_best"] >= self.weights.plausible_content_lexical
+            )
+            no_match = weak and not strong
         order = np.argsort(-scores)[:top_k]
         hits = [self._hit(int(m), float(scores[m]), place, tokens) for m in order]
         return SearchResult(text, hits, no_match, place, source, time.monotonic() - started, signals)
@@ -244,6 +262,14 @@ class Searcher:
 
     def resolve_region(self, name: str) -> Place | None:
         return self.resolver.resolve_name(name)
+
+    def name_words(self, matter_code: str) -> set[str]:
+        """The tokens of a matter's name and aliases (what a question names it by)."""
+        position = self._matter_position.get(matter_code)
+        if position is None:
+            return set()
+        matter = self.data.matters[position]
+        return {token for text in (matter.name, *matter.aliases) for token in self.analyzer.query_tokens(text)}
 
     def need_of(self, query: str) -> str:
         """The clauses of a long question that carry the need (:mod:`indexer.clauses`)."""

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+from bot.actions.answer_bands import overrides_out_of_scope
 from bot.actions.base import HUMAN_BUTTON, DaofuAction, Turn
+from bot.actions.find_matter import find_service
 from bot.actions.leaving import hand_to_person
 from bot.actions.showing import show_matter
 from bot.actions.state import PENDING_APPLY
 from daofu.messages import Text
+
+log = logging.getLogger(__name__)
 
 SMALL_TALK = (
     "我是甬导服，宁波政务服务的智能导服助手（不是真人）。我能帮您找到要办的事项，"
@@ -55,8 +61,26 @@ class ActionChitchat(DaofuAction):
 
 
 class ActionOutOfScope(DaofuAction):
+    """ "不在政务服务范围内" — only when search does not say otherwise.
+
+    The NLU sees a few thousand examples; search sees the whole catalogue. A request the NLU
+    takes for tickets or weather but whose words name a matter confidently ("结婚前体检在哪里做")
+    is searched as a need (:func:`~bot.actions.answer_bands.overrides_out_of_scope`).
+    """
+
     action_name = "action_out_of_scope"
 
     def decide(self, turn: Turn) -> None:
+        text = turn.state.user_text
+        if text.strip():
+            searcher = turn.services.searcher()
+            result = searcher.search(text, top_k=5, default_region=turn.state.region)
+            confidence = float((turn.tracker.latest_message or {}).get("intent", {}).get("confidence") or 0.0)
+            if result.hits and overrides_out_of_scope(
+                result, searcher.name_words(result.hits[0].matter_code), confidence
+            ):
+                log.info("out_of_scope (%.2f) overruled by search: %s", confidence, result.hits[0].name)
+                find_service(turn)
+                return
         turn.state.offer = "handoff"
         turn.say(Text(OUT_OF_SCOPE, (HUMAN_BUTTON,)))
