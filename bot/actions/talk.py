@@ -64,7 +64,8 @@ class ActionOutOfScope(DaofuAction):
     """ "不在政务服务范围内" — only when search does not say otherwise.
 
     The NLU sees a few thousand examples; search sees the whole catalogue. A request the NLU
-    takes for tickets or weather but whose words name a matter confidently ("结婚前体检在哪里做")
+    takes for tickets or weather but that search finds a plausible matter for, told at length or
+    naming the matter ("我七十多了眼睛不好，社保卡密码忘记掉了…"),
     is searched as a need (:func:`~bot.actions.answer_bands.overrides_out_of_scope`).
     """
 
@@ -75,11 +76,8 @@ class ActionOutOfScope(DaofuAction):
         if text.strip():
             searcher = turn.services.searcher()
             result = searcher.search(text, top_k=5, default_region=turn.state.region)
-            confidence = float((turn.tracker.latest_message or {}).get("intent", {}).get("confidence") or 0.0)
-            if result.hits and overrides_out_of_scope(
-                result, searcher.name_words(result.hits[0].matter_code), confidence
-            ):
-                log.info("out_of_scope (%.2f) overruled by search: %s", confidence, result.hits[0].name)
+            if result.hits and overrides_out_of_scope(result, searcher.name_words(result.hits[0].matter_code)):
+                log.info("out_of_scope overruled by search: %s", result.hits[0].name)
                 find_service(turn)
                 return
         turn.state.offer = "handoff"

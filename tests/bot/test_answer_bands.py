@@ -122,12 +122,13 @@ def named(name: str, score: float, why: tuple[str, ...]) -> SearchHit:
     return SearchHit(f"g-{name}", f"m-{name}", name, "宁波市", "3302", "部门", score, why)
 
 
-def test_out_of_scope_is_overruled_only_by_a_confident_search_that_the_question_names():
+def test_out_of_scope_is_overruled_by_a_plausible_candidate_named_or_told_at_length():
     words = {"婚前", "医学", "检查", "婚检"}
-    sure = result(named("婚前医学检查", 0.9, ("婚前", "婚检")), named("内地居民结婚登记", 0.5, ()))
-    assert overrides_out_of_scope(sure, words, nlu_confidence=0.95)
+    named_twice = result(named("婚前医学检查", 0.9, ("婚前", "婚检")), named("内地居民结婚登记", 0.85, ()))
+    assert overrides_out_of_scope(named_twice, words)
     generic = result(named("婚前医学检查", 0.9, ("检查",)), named("内地居民结婚登记", 0.5, ()))
-    assert not overrides_out_of_scope(generic, words, nlu_confidence=0.95)
-    assert overrides_out_of_scope(generic, words, nlu_confidence=0.3)  # the NLU itself is unsure
-    unsure = result(named("婚前医学检查", 0.9, ("婚前", "婚检")), named("内地居民结婚登记", 0.85, ()))
-    assert not overrides_out_of_scope(unsure, words, nlu_confidence=0.3)
+    assert not overrides_out_of_scope(generic, words)
+    long = SearchResult("我们下个月办婚礼，结婚之前想两个人一起去做个检查，去哪里做", generic.hits, False, None, None)
+    assert overrides_out_of_scope(long, words)
+    nothing = SearchResult(long.query, generic.hits, True, None, None)
+    assert not overrides_out_of_scope(nothing, words)
