@@ -113,8 +113,12 @@ def offer_options(turn: Turn, hits: list[SearchHit]) -> None:
     turn.say(Text(lead, buttons))
 
 
-def offer_family(turn: Turn, family: Family) -> None:
-    """Siblings of one family: ask which case is the person's, every case offered, most common first."""
+def offer_family(turn: Turn, family: Family, others: list[SearchHit]) -> None:
+    """Siblings of one family: ask which case is the person's, every case offered, most common first.
+
+    The other close candidates of the search (``others``, not of the family) follow the cases, so
+    a need that is not a case of the family is still one tap away.
+    """
     state, searcher = turn.state, turn.services.searcher()
     place = current_place(turn)
     options: list[tuple[str, str]] = []
@@ -122,6 +126,7 @@ def offer_family(turn: Turn, family: Family) -> None:
         chosen = searcher.guide_for_place(member.code, place)
         if chosen is not None:
             options.append((chosen[0].guide_id, member.words))
+    options += [(hit.guide_id, hit.name) for hit in others if family.member(hit.name) is None]
     state.candidates = [guide_id for guide_id, _ in options]
     state.offer = None
     buttons = tuple(
@@ -183,6 +188,6 @@ def present(turn: Turn, decision: Decision, then: str | None = None) -> None:
         offer_options(turn, decision.hits)
     elif decision.step is Step.FAMILY and decision.family is not None:
         turn.state.pending_aspect = then if then != PENDING_APPLY else None
-        offer_family(turn, decision.family)
+        offer_family(turn, decision.family, decision.hits)
     else:
         show_matter(turn, decision.top.matter_code, then)
