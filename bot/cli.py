@@ -1,4 +1,4 @@
-"""``daofu bot``: train the dialogue model; evaluate the NLU on held-out examples."""
+"""``daofu bot``: train the dialogue model; evaluate the NLU on held-out examples. ``daofu eval dialogue``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--config", type=Path, default=None, help="pipeline to evaluate instead of config.yml (to compare pipelines)"
     )
     evaluate.set_defaults(handler=_evaluate_nlu)
+
+    from bot.evaluation.cli import register_dialogue
+
+    register_dialogue(_eval_subcommands(subparsers))
+
+
+def _eval_subcommands(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """The ``daofu eval WHAT`` group that :mod:`indexer.cli` creates, so ``dialogue`` sits beside ``retrieval``."""
+    evaluate = subparsers.choices["eval"]
+    return next(action for action in evaluate._actions if isinstance(action, argparse._SubParsersAction))
 
 
 def _train(args: argparse.Namespace) -> int:

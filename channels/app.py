@@ -12,13 +12,15 @@ Routes (each channel adds its own in its module):
 * ``POST /api/chat`` — the plain text channel: ``{"sender", "message", "payload"?}`` in, the bot's
   messages out. ``message`` is typed text (never read as a payload); ``payload`` is a button's, used
   only when the service offered that button to this conversation. Senders are namespaced
-  (``api-…``), so the API never writes into a widget or WeChat conversation.
+  (``api-…``), so the API never writes into a widget or WeChat conversation. While the dialogue
+  is away (Rasa restarting) the answer is 200 with "系统繁忙，请稍后再试" and ``"busy": true``.
 
 Every channel's turns go through one gate (:class:`~channels.conversation.ConversationGate`): it
 keeps forged payloads out, answers the service's own follow-ups, and keeps the assistant silent
 while an agent holds the conversation. The takeover desk (:class:`~channels.takeover.TakeoverDesk`)
-and the push to open pages (:class:`~channels.push.LocalPush`) are built here too and reach the
-channels through ``app.ctx`` (``gate``, ``desk``, ``push``).
+and the push to open pages (:class:`~channels.push.LocalPush`, or :class:`~channels.push.RedisPush`
+when several instances share ``DAOFU_REDIS_URL``) are built here too and reach the channels through
+``app.ctx`` (``gate``, ``desk``, ``push``).
 
 The app runs in a single process (``single_process=True``): the search index and the embedding
 model are loaded once, and no worker is forked after the model has started threads.
@@ -35,25 +37,29 @@ import re
 from sanic import Request, Sanic
 from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from channels.action_endpoint import action_blueprint, create_executor
 from channels.api_access import refusal as api_refusal
 from channels.conversation import ConversationGate, Incoming
-from channels.dialogue import DialogueClient, DialogueUnavailable
+from channels.dialogue import BUSY_TEXT, DialogueClient, DialogueUnavailable
 from channels.http import error_response, json_response
 from channels.limits import SANIC_CEILING, UNLIMITED_PREFIXES, RateLimiter, TooManyTurns, body_limit
-from channels.push import LocalPush
+from channels.push import LocalPush, RedisPush
+from channels.shared_state import redis_client
 from channels.takeover import TakeoverDesk
 from daofu.config import Settings, load_settings
 from daofu.errors import DaofuError
-from daofu.messages import to_wire
+from daofu.messages import Text, to_wire
 from daofu.retention import purge
-from daofu.secrets import action_token
+from daofu.secrets import action_token, rasa_token
 from daofu.services import Services
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+# Seconds a caller is asked to wait when the dialogue is away (Rasa restarts in about half a minute).
+BUSY_RETRY_AFTER = 10
 API_SENDER = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 
 
@@ -83,13 +89,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.ctx.settings = settings
     app.ctx.services = services
     app.blueprint(action_blueprint(create_executor(services), action_token(settings)))
-    app.ctx.push = LocalPush()
+    # One instance keeps pushes in the process; several share them through Redis (DAOFU_REDIS_URL).
+    app.ctx.push = RedisPush(redis_client(settings.redis_url)) if settings.redis_url else LocalPush()
     app.ctx.gate = ConversationGate(lambda: app.ctx.dialogue, services.records, app.ctx.push, settings)
     app.ctx.desk = TakeoverDesk(app.ctx.gate)
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
-        app.ctx.dialogue = DialogueClient(settings.rasa_url, token=settings.rasa_token)
+        app.ctx.dialogue = DialogueClient(settings.rasa_urls, token=rasa_token(settings))
+        if isinstance(app.ctx.push, RedisPush):
+            await app.ctx.push.start()
         app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())
         app.ctx.forgetting = asyncio.get_running_loop().create_task(forget_daily(settings, services))
         try:
@@ -104,7 +113,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.ctx.handoff_watch.cancel()
         app.ctx.forgetting.cancel()
         await app.ctx.dialogue.close()
+        if isinstance(app.ctx.push, RedisPush):
+            await app.ctx.push.close()
         services.close()
+
+    @app.exception(OperationalError, InterfaceError)
+    async def database_down(request: Request, exception: OperationalError | InterfaceError) -> HTTPResponse:
+        """A database that is down or restarting: 503 and a clear line, never a 500 with a trace."""
+        log.warning("%s %s: the database is unavailable: %s", request.method, request.path, exception.orig)
+        return error_response("the database is unavailable; try again shortly", 503)
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -145,8 +162,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         except TooManyTurns as exc:
             return too_many(exc.retry_after)
         except DialogueUnavailable as exc:
+            # A reply, not a 5xx: the caller shows it like any answer and the person tries again.
             log.warning("chat turn failed: %s", exc)
-            return error_response(str(exc), 503)
+            busy = [to_wire(Text(BUSY_TEXT))]
+            return json_response({"messages": busy, "busy": True}, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
         return json_response({"messages": [to_wire(m) for m in messages]})
 
     for channel in settings.channels:

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from channels.dialogue import DialogueUnavailable, bot_event, typed, user_event
 from channels.limits import RateLimiter, TurnLimits
 from channels.push import Push
@@ -60,6 +62,16 @@ from daofu.messages import (
 from daofu.records import ConversationRecords, Expecting, HandoffEventKind
 
 log = logging.getLogger(__name__)
+
+
+class RecordsUnavailable(DialogueUnavailable):
+    """The database of the conversation records cannot be reached (down, restarting).
+
+    A turn cannot be answered without it, just as without Rasa, so every channel says the same
+    "稍后再试" it says when Rasa is down; the turn is not half-done, and the next one after the
+    database is back works (the engine reconnects, ``pool_pre_ping``).
+    """
+
 
 MAX_OFFERED_SENDERS = 20_000
 MAX_OFFERED_PER_SENDER = 64
@@ -163,7 +175,11 @@ class ConversationGate:
         return self._dialogue()
 
     async def _db(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(partial(call, *args, **kwargs))
+        try:
+            return await asyncio.to_thread(partial(call, *args, **kwargs))
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("gate: the database is unavailable: %s", exc.orig)
+            raise RecordsUnavailable("the conversation records' database is unavailable; try again shortly") from None
 
     def content_of(self, sender: str, incoming: Incoming) -> tuple[str, bool]:
         """(what goes on, whether it is a payload the service stands behind)."""

@@ -9,6 +9,14 @@ and the agent's messages are appended as events (``POST /conversations/{id}/trac
 :meth:`DialogueClient.append`), and the tracker is paused meanwhile so that Rasa never answers for
 the agent. On release it is resumed, and the assistant goes on with its context (slots) intact.
 
+Several Rasa instances (``DAOFU_RASA_URL=http://a:5005,http://b:5005``) share one tracker store and
+one lock store. Each conversation has a home instance, chosen by rendezvous hashing of its sender id
+(:func:`rendezvous_order`): the same from every service instance, and when an instance is removed
+only its own conversations move. When the home instance refuses the connection (it is down), the
+turn goes to the next instance in the conversation's order; the shared tracker store means the
+conversation goes on there with its slots. A turn that reached an instance and then failed is not
+sent again (it may have been applied), it fails as :class:`DialogueUnavailable`.
+
 Example::
 
     client = DialogueClient("http://127.0.0.1:5005")
@@ -18,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -44,6 +53,31 @@ def typed(text: str) -> str:
 
 class DialogueUnavailable(DaofuError):
     """Rasa did not answer (down, starting, or too slow)."""
+
+
+def rendezvous_order(urls: Sequence[str], sender: str) -> list[str]:
+    """``urls`` in the order ``sender``'s conversation tries them: highest hash weight first.
+
+    Rendezvous (highest random weight) hashing: every process computes the same order without
+    sharing anything, and removing one instance moves only the conversations whose home it was,
+    spread evenly over the rest.
+    """
+
+    def weight(url: str) -> bytes:
+        return hashlib.blake2b(f"{url}\0{sender}".encode(), digest_size=8).digest()
+
+    return sorted(urls, key=weight, reverse=True)
+
+
+# Failures that mean the request never reached the instance: the next one may take the turn.
+NOT_REACHED = (httpx.ConnectError, httpx.ConnectTimeout)
+# Failures after the request may have been sent: retried elsewhere only when the instance is gone.
+BROKEN = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+# What every channel says while Rasa is away (crashed and being restarted, or too slow): one
+# wording on the widget, WeChat and /api/chat, instead of silence or an error page.
+BUSY_TEXT = "系统繁忙，请稍后再试。"
 
 
 # The intent of a user event appended by the service (a message to the agent, a reason, a number):
@@ -73,10 +107,45 @@ RESUME = {"event": "resume"}
 
 
 class DialogueClient:
-    def __init__(self, base_url: str, timeout: float = 30.0, token: str = "") -> None:
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, base_url: str | Sequence[str], timeout: float = 30.0, token: str = "") -> None:
+        urls = base_url.split(",") if isinstance(base_url, str) else list(base_url)
+        self.base_urls = tuple(url.strip().rstrip("/") for url in urls if url.strip())
+        if not self.base_urls:
+            raise ValueError("the dialogue client needs at least one Rasa address")
+        self.base_url = self.base_urls[0]
         self.token = token
         self._client = httpx.AsyncClient(timeout=timeout)
+
+    async def _request(self, sender: str, method: str, path: str, **options: Any) -> httpx.Response:
+        """Send to ``sender``'s home instance, or to the next one while instances are down.
+
+        An instance is passed over when it refuses the connection, or when the connection broke
+        without an answer and the instance now refuses new ones (it died under the request: a
+        kept-alive connection to a killed process fails this way). A request that broke while its
+        instance still runs is not repeated elsewhere. Raises what the last attempt raised.
+        """
+        order = rendezvous_order(self.base_urls, sender) if len(self.base_urls) > 1 else list(self.base_urls)
+        for number, base in enumerate(order, start=1):
+            last = number == len(order)
+            try:
+                return await self._client.request(method, f"{base}{path}", **options)
+            except NOT_REACHED as exc:
+                if last:
+                    raise
+                log.warning("the dialogue server at %s cannot be reached (%s); trying the next", base, exc)
+            except BROKEN as exc:
+                if last or await self._reachable(base):
+                    raise
+                log.warning("the dialogue server at %s went away during a request (%r); trying the next", base, exc)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    async def _reachable(self, base: str) -> bool:
+        """Whether ``base`` accepts a connection now (any answer counts)."""
+        try:
+            await self._client.get(f"{base}/", timeout=2.0)
+        except httpx.TransportError:
+            return False
+        return True
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
         """Every bot message of the turn, read and checked (:func:`daofu.messages.read_turn`)."""
@@ -87,11 +156,11 @@ class DialogueClient:
         params = {"token": self.token} if self.token else None
         payload = {"sender": sender, "message": text, "metadata": metadata or {}}
         try:
-            response = await self._client.post(f"{self.base_url}/webhooks/rest/webhook", json=payload, params=params)
+            response = await self._request(sender, "POST", "/webhooks/rest/webhook", json=payload, params=params)
         except httpx.TimeoutException:
-            raise DialogueUnavailable(f"the dialogue server at {self.base_url} did not answer in time") from None
+            raise DialogueUnavailable(f"the dialogue server at {self._shown(sender)} did not answer in time") from None
         except httpx.HTTPError as exc:
-            raise DialogueUnavailable(f"the dialogue server at {self.base_url} is unreachable ({exc})") from None
+            raise DialogueUnavailable(f"the dialogue server at {self._shown(sender)} is unreachable ({exc})") from None
         if response.status_code != 200:
             raise DialogueUnavailable(f"the dialogue server answered HTTP {response.status_code}")
         try:
@@ -104,22 +173,22 @@ class DialogueClient:
         if not sender:
             raise ValueError("sender must be a non-empty conversation id")
         params = {"include_events": "NONE", **({"token": self.token} if self.token else {})}
-        url = f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker/events"
+        path = f"/conversations/{quote(sender, safe='')}/tracker/events"
         try:
-            response = await self._client.post(url, json=list(events), params=params)
+            response = await self._request(sender, "POST", path, json=list(events), params=params)
         except httpx.HTTPError as exc:
-            raise DialogueUnavailable(f"the dialogue server at {self.base_url} is unreachable ({exc})") from None
+            raise DialogueUnavailable(f"the dialogue server at {self._shown(sender)} is unreachable ({exc})") from None
         if response.status_code != 200:
             raise DialogueUnavailable(f"the dialogue server refused the events with HTTP {response.status_code}")
 
     async def events(self, sender: str) -> list[dict[str, Any]]:
         """Every event of ``sender``'s tracker, oldest first."""
         params = {"token": self.token} if self.token else None
-        url = f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker"
+        path = f"/conversations/{quote(sender, safe='')}/tracker"
         try:
-            response = await self._client.get(url, params=params)
+            response = await self._request(sender, "GET", path, params=params)
         except httpx.HTTPError as exc:
-            raise DialogueUnavailable(f"the dialogue server at {self.base_url} is unreachable ({exc})") from None
+            raise DialogueUnavailable(f"the dialogue server at {self._shown(sender)} is unreachable ({exc})") from None
         if response.status_code != 200:
             raise DialogueUnavailable(f"the dialogue server answered HTTP {response.status_code} for the tracker")
         try:
@@ -128,12 +197,20 @@ class DialogueClient:
             raise DialogueUnavailable("the dialogue server sent a tracker that is not JSON") from None
         return events if isinstance(events, list) else []
 
+    def _shown(self, sender: str) -> str:
+        """The instance(s) a failed request of ``sender`` went to, for the error message."""
+        return " and ".join(rendezvous_order(self.base_urls, sender)) if len(self.base_urls) > 1 else self.base_url
+
     async def healthy(self) -> bool:
-        try:
-            response = await self._client.get(f"{self.base_url}/", timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200
+        """Whether at least one instance answers (a turn can be taken)."""
+        for base in self.base_urls:
+            try:
+                response = await self._client.get(f"{base}/", timeout=2.0)
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200:
+                return True
+        return False
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from channels.conversation import ConversationGate
 from channels.dialogue import PAUSE, RELAYED_INTENT, RESUME, DialogueUnavailable, bot_event
 from daofu.followups import rating_request, timeout_offer
@@ -172,6 +174,8 @@ class TakeoverDesk:
                 await self.expire_overdue()
             except DialogueUnavailable as exc:
                 log.warning("hand-off watch: %s", exc)
+            except (OperationalError, InterfaceError) as exc:
+                log.warning("hand-off watch: the database is unavailable (%s); trying again", exc.orig)
             except Exception:
                 log.exception("hand-off watch failed; trying again")
             await asyncio.sleep(interval)

@@ -7,8 +7,8 @@ library. Every step is idempotent and skipped when its inputs did not change:
 1. find Python 3.10 (for Rasa) and 3.11 (for everything else) on PATH or under pyenv;
 2. create ``.venv-rasa`` and ``.venv`` and install the pinned requirements into them;
 3. hand over to ``daofu setup`` inside ``.venv`` (model, catalogue, index, Rasa training);
-4. ``run``: start Rasa and the service (``daofu run``); ``test``: install the system packages the
-   browser and database tests need, then run pytest.
+4. ``run``: become ``daofu run`` (``exec``, so signals sent to the script reach it); ``test``:
+   install the system packages the browser and database tests need, then become pytest.
 
 Failures print one line that says what is wrong and how to fix it, and exit non-zero.
 """
@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from daofu.config import SettingsError, load_settings
 from daofu.errors import DaofuError
@@ -35,14 +36,20 @@ SERVICE_VENV = ROOT / ".venv"
 STAMP = ".daofu-stamp"
 TEST_STAMP = ".daofu-stamp-test"
 
+# Debian packages of the production profile on one machine (`daofu cluster up`), each with a file
+# that shows it is installed.
+CLUSTER_SYSTEM_PACKAGES = {
+    "postgresql": "/usr/lib/postgresql",
+    "redis-server": "/usr/bin/redis-server",
+    "nginx": "/usr/sbin/nginx",
+}
 # Debian packages the test suite drives for real: a browser (with CJK fonts so Chinese renders),
-# PostgreSQL and Redis for the production-shaped tests.
+# and the cluster's PostgreSQL, Redis and nginx for the production-shaped tests.
 TEST_SYSTEM_PACKAGES = {
     "chromium": "/usr/bin/chromium",
     "chromium-driver": "/usr/bin/chromedriver",
     "fonts-noto-cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "postgresql": "/usr/lib/postgresql",
-    "redis-server": "/usr/bin/redis-server",
+    **CLUSTER_SYSTEM_PACKAGES,
 }
 
 
@@ -144,18 +151,23 @@ def ensure_environments(for_tests: bool = False) -> None:
 
 def ensure_test_system_packages() -> None:
     """Install the Debian packages the browser and database tests need, when missing."""
-    missing = [name for name, probe in TEST_SYSTEM_PACKAGES.items() if not os.path.exists(probe)]
+    ensure_system_packages(TEST_SYSTEM_PACKAGES, "the tests")
+
+
+def ensure_system_packages(packages: dict[str, str], who: str) -> None:
+    """Install those of ``packages`` (name → a file it installs) that are missing, with apt-get."""
+    missing = [name for name, probe in packages.items() if not os.path.exists(probe)]
     if not missing:
         return
     apt = shutil.which("apt-get")
     if apt is None:
-        raise BootstrapError(f"the tests need {', '.join(missing)} and there is no apt-get; install them first")
+        raise BootstrapError(f"{who} need {', '.join(missing)}, and there is no apt-get; install them first")
     prefix: list[str] = []
     if os.geteuid() != 0:
         if shutil.which("sudo") is None:
-            raise BootstrapError(f"the tests need {', '.join(missing)}: run `sudo apt-get install {' '.join(missing)}`")
+            raise BootstrapError(f"{who} need {', '.join(missing)}: run `sudo apt-get install {' '.join(missing)}`")
         prefix = ["sudo", "-n"]
-    say(f"installing test packages: {', '.join(missing)}")
+    say(f"installing Debian packages for {who}: {', '.join(missing)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     _run(prefix + [apt, "update", "-q"], "apt-get update", env=env)
     _run(prefix + [apt, "install", "-y", "-q", "--no-install-recommends", *missing], "apt-get install", env=env)
@@ -163,6 +175,18 @@ def ensure_test_system_packages() -> None:
 
 def daofu(*args: str) -> list[str]:
     return [str(SERVICE_VENV / "bin" / "daofu"), *args]
+
+
+def hand_over(command: list[str]) -> NoReturn:
+    """Become ``command`` (same process id): a signal sent to ``scripts/run.sh`` reaches ``daofu run`` itself.
+
+    Waiting on a child instead would leave the servers running when the script is sent SIGTERM:
+    the bootstrap would die and its child would never hear of it.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(ROOT)
+    os.execv(command[0], command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,11 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         if setup.returncode != 0:
             return setup.returncode
         if args.action == "run":
-            return subprocess.run(daofu("run"), cwd=ROOT).returncode
+            hand_over(daofu("run"))
         if args.action == "test":
             ensure_test_system_packages()
-            command = [str(SERVICE_VENV / "bin" / "python"), "-m", "pytest", *args.pytest_args]
-            return subprocess.run(command, cwd=ROOT).returncode
+            hand_over([str(SERVICE_VENV / "bin" / "python"), "-m", "pytest", *args.pytest_args])
         return 0
     except SettingsError as exc:
         print(f"[daofu] configuration error: {exc}", file=sys.stderr)

@@ -26,6 +26,7 @@ from daofu.errors import DaofuError
 COMMAND_MODULES = (
     "daofu.settings_cli",
     "daofu.runner",
+    "daofu.cluster.cli",
     "daofu.retention",
     "indexer.model_cli",
     "knowledge.cli",

@@ -108,6 +108,13 @@ def _http_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _http_urls(raw: str) -> str:
+    urls = [part.strip() for part in raw.split(",") if part.strip()]
+    if not urls:
+        raise ValueError(f"{raw!r} names no address; write e.g. http://10.0.0.5:5005,http://10.0.0.6:5005")
+    return ",".join(_http_url(url) for url in urls)
+
+
 def _redis_url(raw: str) -> str:
     if urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
         raise ValueError(f"{raw!r} is not a Redis URL; write e.g. redis://127.0.0.1:6379/0")
@@ -170,7 +177,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DAOFU_RASA_PORT", "rasa_port", "5005",
              "Rasa's port (always bound to 127.0.0.1)", _port),
     Variable("DAOFU_RASA_URL", "rasa_url_override", "http://127.0.0.1:$DAOFU_RASA_PORT",
-             "an external Rasa (cluster) instead of the one `daofu run` starts", _http_url),
+             "an external Rasa instead of the one `daofu run` starts; several, comma-separated: each conversation "
+             "keeps to one and moves to the next when it is down", _http_urls),
     Variable("DAOFU_RASA_TOKEN", "rasa_token", "",
              "Rasa's `--auth-token` for its HTTP API", secret=True),
     Variable("DAOFU_ACTION_TOKEN", "action_token", "",
@@ -180,6 +188,14 @@ VARIABLES: tuple[Variable, ...] = (
              "Rasa's tracker store, e.g. `postgresql://…`", _database_url, secret=True),
     Variable("DAOFU_LOCK_REDIS_URL", "lock_redis_url", "",
              "Rasa's lock store in Redis, for several Rasa instances", _redis_url, secret=True),
+    Variable("DAOFU_REDIS_URL", "redis_url", "",
+             "Redis for what several service instances share (widget pushes, WeChat de-duplication, nonces, "
+             "options); unset: kept in the process, see `docs/production.md`", _redis_url, secret=True),
+    Variable("DAOFU_RESTART_LIMIT", "restart_limit", "5",
+             "crashes of Rasa or the service within DAOFU_RESTART_WINDOW after which `daofu run` gives up (exit 1); "
+             "before that each crash is restarted after 1, 2, 4, 8 … s", _positive_int),
+    Variable("DAOFU_RESTART_WINDOW", "restart_window", "600",
+             "seconds over which `daofu run` counts a server's crashes", _seconds),
     Variable("DAOFU_FORM_URL_TEMPLATE", "portal_form_template", "{public_url}/forms/{matter_code}?guide={guide_id}",
              "the application-form link of a guide", _form_template),
     Variable("DAOFU_CHANNELS", "channels", "all",
@@ -225,8 +241,9 @@ VARIABLES: tuple[Variable, ...] = (
              "WeChat's API address (a local stand-in in tests)", _http_url),
     Variable("DAOFU_WECHAT_REPLY_DEADLINE", "wechat_reply_deadline", "4.5",
              "seconds to wait for the dialogue before replying later through the customer-service API", _seconds),
-    Variable("DAOFU_WECHAT_REDIS_URL", "wechat_redis_url", "",
-             "Redis for WeChat de-duplication and numbered options across service instances", _redis_url, secret=True),
+    Variable("DAOFU_WECHAT_REDIS_URL", "wechat_redis_url", "$DAOFU_REDIS_URL",
+             "another Redis for WeChat de-duplication, nonces and numbered options than DAOFU_REDIS_URL",
+             _redis_url, secret=True),
     Variable("DAOFU_WECHAT_DEDUPE_TTL", "wechat_dedupe_ttl", "300",
              "seconds an answer is kept for WeChat's retries of one message", _seconds),
     Variable("DAOFU_WECHAT_OPTIONS_TTL", "wechat_options_ttl", "1800",
@@ -237,6 +254,8 @@ VARIABLES: tuple[Variable, ...] = (
              "1: accept plaintext messages although an AES key is set (during a migration only)", _flag),
     Variable("DAOFU_WECHAT_TEST_HOOKS", "wechat_test_hooks", "0",
              "tests only: a request may lower its own reply deadline", _flag),
+    Variable("DAOFU_PG_BIN", "pg_bin", "/usr/lib/postgresql/15/bin",
+             "PostgreSQL's programs (initdb, pg_ctl) for `daofu cluster`", _path),
     Variable("DAOFU_PYTHON_FALLBACK_DIRS", "python_fallback_dirs", "/usr/bin:/usr/local/bin",
              "where the setup looks for Python 3.10 and 3.11 after PATH and pyenv"),
 )
@@ -263,6 +282,9 @@ class Settings:
     action_token: str = ""
     tracker_db_url: str = ""
     lock_redis_url: str = ""
+    redis_url: str = ""
+    restart_limit: int = 5
+    restart_window: float = 600.0
     portal_form_template: str = DEFAULT_FORM_URL_TEMPLATE
     channels: tuple[str, ...] = CHANNEL_NAMES
     encoder_threads: int = 2
@@ -289,6 +311,7 @@ class Settings:
     wechat_max_clock_skew: float = 240.0
     wechat_allow_plaintext: bool = False
     wechat_test_hooks: bool = False
+    pg_bin: Path = Path("/usr/lib/postgresql/15/bin")
     python_fallback_dirs: str = "/usr/bin:/usr/local/bin"
     # Variables that were set in the environment (names), e.g. to tell "unset" from "set to default".
     explicitly_set: frozenset[str] = field(default=frozenset(), compare=False)
@@ -328,8 +351,16 @@ class Settings:
         return self.database_url_override or f"sqlite:///{self.var_dir / 'knowledge.db'}"
 
     @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """Every Rasa instance the service talks to (``DAOFU_RASA_URL`` may name several)."""
+        if self.rasa_url_override:
+            return tuple(self.rasa_url_override.split(","))
+        return (f"http://127.0.0.1:{self.rasa_port}",)
+
+    @property
     def rasa_url(self) -> str:
-        return self.rasa_url_override or f"http://127.0.0.1:{self.rasa_port}"
+        """The first Rasa instance (the only one unless ``DAOFU_RASA_URL`` names several)."""
+        return self.rasa_urls[0]
 
     @property
     def public_url(self) -> str:

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from daofu.masking import mask_pii
+from knowledge.db import create_tables
 
 MAX_QUESTION_CHARS = 500
 MAX_MESSAGE_CHARS = 2000
@@ -385,7 +386,7 @@ class ConversationRecords:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = _now) -> None:
         self.engine = engine
         self.clock = clock
-        RecordsBase.metadata.create_all(engine)
+        create_tables(RecordsBase.metadata, engine)
 
     # --- ratings --------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """``daofu setup`` and ``daofu run``: prepare every artefact, then supervise both servers.
 
 ``setup`` runs each step that is stale and skips the rest, so a second run with no change takes
-seconds. ``run`` starts Rasa and the service, waits until both answer, prints where to find
-them and stops both cleanly on Ctrl-C (or when either of them dies).
+seconds. ``run`` starts Rasa and the service, waits until both answer and prints where to find
+them. A server that crashes is started again with backoff while the other keeps answering
+(:mod:`daofu.supervisor`); one that keeps crashing ends ``run`` with a one-line reason. Ctrl-C or
+SIGTERM stops both, the service first.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from functools import partial
 
 from daofu.config import Settings, load_settings
 from daofu.local_agent import ensure_local_agent_token, login_hint
 from daofu.ports import ensure_ports_free
 from daofu.processes import ServerPair
+from daofu.supervisor import RestartPolicy, Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     setup.set_defaults(handler=_setup)
     run = subparsers.add_parser(
         "run",
-        help="start Rasa and the service, wait until both are healthy; Ctrl-C stops both",
-        description="Rasa binds 127.0.0.1; the service binds DAOFU_HOST:DAOFU_PORT (default 127.0.0.1:8000).",
+        help="start Rasa and the service, restart either if it crashes; Ctrl-C or SIGTERM stops both",
+        description=(
+            "Rasa binds 127.0.0.1; the service binds DAOFU_HOST:DAOFU_PORT (default 127.0.0.1:8000). A server that "
+            "crashes is restarted after 1, 2, 4, 8 … s; DAOFU_RESTART_LIMIT crashes within DAOFU_RESTART_WINDOW "
+            "seconds end the command (exit code 1)."
+        ),
     )
     run.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for both servers (default 300)")
     run.set_defaults(handler=_run)
@@ -65,48 +73,56 @@ def _setup(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Stop(BaseException):
+    """SIGTERM or SIGINT arrived: leave whatever ``daofu run`` is doing and stop both servers."""
+
+
+def _raise_stop(signum: int, _frame: object) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     ensure_ports_free(settings)
     servers = ServerPair(settings, timeout=args.timeout)
-    stopping = False
-
-    def request_stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, request_stop)
-    # A program started in the background of a script inherits an ignored SIGINT; Ctrl-C (or a
-    # supervisor's SIGINT) must still stop both servers.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # SIGTERM (a service manager, ``kill``) and SIGINT (Ctrl-C) stop both servers at any moment,
+    # also while they start. SIGINT is set explicitly: a program started in the background of a
+    # script inherits an ignored SIGINT.
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
     login = ensure_local_agent_token(settings)  # before the service starts: it reads the token file
-    print("starting Rasa and the service (Rasa needs about half a minute to load its models)…", flush=True)
+    if servers.rasa is None:
+        print(f"starting the service (Rasa is the external one at {settings.rasa_url})…", flush=True)
+    else:
+        print("starting Rasa and the service (Rasa needs about half a minute to load its models)…", flush=True)
     try:
         servers.start()
-    except KeyboardInterrupt:
-        print("interrupted; both servers stopped")
+    except _Stop:
+        print("interrupted; both servers stopped", flush=True)
         return 130
+    rasa_label = "Rasa (loopback only)" if servers.rasa is not None else "Rasa (external)"
     print(
         "\nready:\n"
         f"  portal page with the chat widget  {settings.public_url}/\n"
         f"  hotline agent console             {settings.public_url}/agent\n"
         f"    {login_hint(login)}\n"
         f"  service health                    {settings.public_url}/health\n"
-        f"  Rasa (loopback only)              {settings.rasa_url}/status\n"
+        f"  {rasa_label:<34}{settings.rasa_url}/status\n"
         "press Ctrl-C to stop both\n",
         flush=True,
     )
+    policy = partial(RestartPolicy, settings.restart_limit, settings.restart_window)
+    supervisor = Supervisor(servers.shutdown_order, policy)
     try:
-        while not stopping:
-            exited = servers.first_exit()
-            if exited:
-                name, code = exited
-                log.error("%s exited with code %d; stopping the other server", name, code)
-                return 1
+        while True:
+            supervisor.check()  # GaveUp ends the command with its one-line reason (exit code 1)
             time.sleep(1)
-    except KeyboardInterrupt:
+    except _Stop:
         pass
     finally:
+        # A second Ctrl-C must not cut the orderly stop short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         servers.stop()
-        print("stopped Rasa and the service", flush=True)
+        print("stopped the service, then Rasa" if servers.rasa is not None else "stopped the service", flush=True)
     return 0

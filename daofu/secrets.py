@@ -56,3 +56,8 @@ def _read(path: Path) -> str:
 def action_token(settings: Settings) -> str:
     """The secret shared by Rasa and the service's action endpoint."""
     return settings.action_token or local_secret(settings.var_dir, "action-token")
+
+
+def rasa_token(settings: Settings) -> str:
+    """Rasa's ``--auth-token``: its HTTP API (trackers, events, status) is never open without one."""
+    return settings.rasa_token or local_secret(settings.var_dir, "rasa-token")

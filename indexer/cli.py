@@ -42,7 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--batch", type=Path, metavar="FILE", help="JSON lines with id, query, optional region")
     search.set_defaults(handler=_search)
 
-    evaluate = subparsers.add_parser("eval", help="measure search quality on labelled questions")
+    evaluate = subparsers.add_parser(
+        "eval", help="measure search (retrieval) and conversation (dialogue) quality on labelled questions"
+    )
     eval_actions = evaluate.add_subparsers(dest="eval_command", metavar="WHAT", required=True)
     retrieval = eval_actions.add_parser(
         "retrieval",

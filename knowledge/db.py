@@ -10,12 +10,13 @@ with a busy timeout: readers never block the writer, and a writer that meets ano
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, insert, inspect, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.errors import CatalogError
@@ -79,6 +80,23 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def create_tables(metadata: MetaData, engine: Engine, attempts: int = 3) -> None:
+    """Create ``metadata``'s missing tables, tolerating another process creating them at the same time.
+
+    Two service instances starting on one database both see a table missing and both issue
+    ``CREATE TABLE``; the loser gets "already exists" (SQLite) or a duplicate-type error
+    (PostgreSQL). Trying again is safe: ``create_all`` then finds the table and skips it.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            metadata.create_all(engine)
+            return
+        except DatabaseError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
+
+
 def create_schema(engine: Engine) -> None:
     """Create the catalogue tables that are missing; existing tables are left as they are.
 
@@ -87,7 +105,7 @@ def create_schema(engine: Engine) -> None:
     path = sqlite_path(engine.url.render_as_string(hide_password=False))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    Base.metadata.create_all(engine)
+    create_tables(Base.metadata, engine)
     add_missing_columns(engine)
 
 

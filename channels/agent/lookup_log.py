@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, Engine, Integer, String, Text, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from daofu.masking import mask_pii
+from knowledge.db import create_tables
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class LookupLog:
         self.engine = engine
 
     def create(self) -> None:
-        AgentLogBase.metadata.create_all(self.engine)
+        create_tables(AgentLogBase.metadata, self.engine)
 
     def record(
         self,

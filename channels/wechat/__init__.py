@@ -10,6 +10,7 @@ Modules:
 * :mod:`~channels.wechat.options` — numbered choices and replies such as "1";
 * :mod:`~channels.wechat.dedupe` — one dialogue turn per message across WeChat's retries;
 * :mod:`~channels.wechat.replay` — the timestamp window and the nonce cache against replays;
+  the three stores live in Redis when ``DAOFU_REDIS_URL`` (or ``DAOFU_WECHAT_REDIS_URL``) is set;
 * :mod:`~channels.wechat.customer_service` — pushing late answers (access token cache, send);
 * :mod:`~channels.wechat.channel` — the behaviour, tying the above together;
 * :mod:`~channels.wechat.routes` — the Sanic blueprint.
@@ -23,6 +24,7 @@ from typing import Any
 from sanic import Sanic
 
 from channels.conversation import Incoming, gate_of
+from channels.shared_state import redis_client
 from channels.wechat.channel import WECHAT_PREFIX, WeChatChannel
 from channels.wechat.config import WeChatSettings, wechat_settings
 from channels.wechat.crypto import MessageCrypto
@@ -47,9 +49,7 @@ def _stores(settings: WeChatSettings) -> tuple[TurnStore, OptionStore, NonceCach
             MemoryTurnStore(settings.dedupe_ttl), MemoryOptionStore(settings.options_ttl),
             MemoryNonceCache(nonce_ttl), None,
         )  # fmt: skip
-    import redis.asyncio
-
-    client = redis.asyncio.from_url(settings.redis_url, decode_responses=True)
+    client = redis_client(settings.redis_url)
     return (
         RedisTurnStore(client, settings.dedupe_ttl), RedisOptionStore(client, settings.options_ttl),
         RedisNonceCache(client, nonce_ttl), client,

@@ -118,7 +118,7 @@ def wechat_settings(settings: Settings) -> WeChatSettings | None:
         secret=settings.wechat_secret,
         api_base=settings.wechat_api_base,
         reply_deadline=settings.wechat_reply_deadline,
-        redis_url=settings.wechat_redis_url,
+        redis_url=settings.wechat_redis_url or settings.redis_url,
         dedupe_ttl=settings.wechat_dedupe_ttl,
         options_ttl=settings.wechat_options_ttl,
         max_clock_skew=settings.wechat_max_clock_skew,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from channels.dialogue import BUSY_TEXT
 from channels.wechat.messages import IncomingMessage, TextOut
 
 SUBSCRIBE_PAYLOAD = "/greet"
@@ -36,7 +37,7 @@ ONLY_TEXT = TextOut(
 EMPTY_TEXT = TextOut("请用文字告诉我您想办什么事，例如“开小吃店要办什么证”。")
 UNKNOWN_MENU = TextOut("抱歉，这个菜单项暂时不可用。您可以直接用文字告诉我您想办什么事。")
 TOO_FAST = TextOut("您发送得太快了，请稍等片刻再发。")
-DIALOGUE_DOWN = TextOut("抱歉，系统暂时繁忙，请稍后再发一次消息。")
+DIALOGUE_DOWN = TextOut(BUSY_TEXT)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,19 @@ instance).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from redis.exceptions import RedisError
+
+from channels.shared_state import ThrottledLog
 from channels.wechat.rendering import Option
 from daofu.choices import reply_number
+
+log = logging.getLogger(__name__)
 
 
 def choose(text: str, options: tuple[Option, ...]) -> Option | None:
@@ -66,23 +72,35 @@ class MemoryOptionStore:
 
 
 class RedisOptionStore:
-    """Per-user options in Redis (one key per user with a TTL), shared by every service instance."""
+    """Per-user options in Redis (one key per user with a TTL), shared by every service instance.
+
+    The options are a convenience: while Redis is away they are forgotten (a reply "1" is read as
+    words) rather than failing a turn whose answer is already there.
+    """
 
     def __init__(self, redis: Any, ttl: float, prefix: str = "daofu:wechat:options:") -> None:
         self.redis = redis
         self.ttl = ttl
         self.prefix = prefix
+        self._trouble = ThrottledLog(log)
 
     async def remember(self, user: str, options: tuple[Option, ...]) -> None:
         key = self.prefix + user
-        if not options:
-            await self.redis.delete(key)
-            return
-        value = json.dumps([[option.title, option.payload] for option in options], ensure_ascii=False)
-        await self.redis.set(key, value, px=max(int(self.ttl * 1000), 1))
+        try:
+            if not options:
+                await self.redis.delete(key)
+                return
+            value = json.dumps([[option.title, option.payload] for option in options], ensure_ascii=False)
+            await self.redis.set(key, value, px=max(int(self.ttl * 1000), 1))
+        except RedisError as exc:
+            self._trouble.error("wechat options: Redis is unavailable (%s); numbered choices are not kept", exc)
 
     async def recall(self, user: str) -> tuple[Option, ...]:
-        raw = await self.redis.get(self.prefix + user)
+        try:
+            raw = await self.redis.get(self.prefix + user)
+        except RedisError as exc:
+            self._trouble.error("wechat options: Redis is unavailable (%s); a number is read as words", exc)
+            return ()
         if not raw:
             return ()
         try:

@@ -9,7 +9,8 @@ too (:mod:`channels.wechat.replay`). With an AES key configured, a request witho
 ``encrypt_type=aes`` is refused rather than read as plaintext. Malformed bodies get 400 with a
 one-line reason; nothing answers with a traceback, and nothing of the signed query string is
 logged. The reply is sent within the deadline or replaced by "success" (see
-:mod:`channels.wechat.channel`).
+:mod:`channels.wechat.channel`). While the shared store (Redis) is away every message is answered
+"系统繁忙，请稍后再试" without a dialogue turn, so WeChat's retries can never be answered twice.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from redis.exceptions import RedisError
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
+from channels.shared_state import ThrottledLog
 from channels.wechat.channel import WeChatChannel, short_hash
 from channels.wechat.config import WeChatSettings
 from channels.wechat.crypto import (
@@ -31,9 +33,12 @@ from channels.wechat.crypto import (
     MessageCrypto,
     verify_signature,
 )
+from channels.wechat.events import DIALOGUE_DOWN
 from channels.wechat.messages import (
     MAX_BODY_BYTES,
     MessageFormatError,
+    Outgoing,
+    TextOut,
     encrypted_xml,
     parse_fields,
     parse_message,
@@ -44,6 +49,7 @@ from channels.wechat.replay import NonceCache, ReplayRefused, body_digest, check
 log = logging.getLogger(__name__)
 
 TEST_DEADLINE_HEADER = "X-Daofu-Test-Reply-Deadline"
+_store_trouble = ThrottledLog(log)
 
 
 @dataclass
@@ -90,6 +96,16 @@ def _refusal(request: Request, settings: WeChatSettings, what: str) -> HTTPRespo
         log.warning("wechat %s refused: %s", what, exc)
         return _plain(f"stale request: {exc}", status=403)
     return None
+
+
+def _shared_store_down(problem: RedisError) -> TextOut:
+    """The reply while Redis is away: "busy", and no dialogue turn.
+
+    Without the shared de-duplication another instance could run the same message again for one
+    of WeChat's retries; one "try again" is better than two answers.
+    """
+    _store_trouble.error("wechat: the shared store (Redis) is unavailable (%s); answering busy, no turn", problem)
+    return DIALOGUE_DOWN
 
 
 def _deadline(request: Request, settings: WeChatSettings) -> float:
@@ -160,6 +176,7 @@ def wechat_blueprint(runtime: WeChatRuntime) -> Blueprint:
         except (DecryptError, MessageFormatError) as exc:
             log.warning("wechat message rejected: %s", exc)
             return _plain(f"bad WeChat message: {exc}", status=400)
+        store_down: RedisError | None = None
         if runtime.nonces is not None:
             try:
                 await runtime.nonces.claim(timestamp, nonce, body_digest(request.body))
@@ -167,15 +184,18 @@ def wechat_blueprint(runtime: WeChatRuntime) -> Blueprint:
                 log.warning("wechat message refused: %s", exc)
                 return _plain(f"replayed request: {exc}", status=403)
             except RedisError as exc:
-                log.error("wechat message not answered: Redis is unavailable (%s)", exc)
-                return _plain("the WeChat channel's shared store (Redis) is unavailable", status=503)
-
-        wait = _deadline(request, settings) - (time.monotonic() - started)
-        try:
-            outgoing = await channel.answer(message, wait)
-        except RedisError as exc:
-            log.error("wechat message not answered: Redis is unavailable (%s)", exc)
-            return _plain("the WeChat channel's shared store (Redis) is unavailable", status=503)
+                store_down = exc
+        outgoing: Outgoing | None = None
+        if store_down is None:
+            wait = _deadline(request, settings) - (time.monotonic() - started)
+            try:
+                outgoing = await channel.answer(message, wait)
+            except RedisError as exc:
+                store_down = exc
+        if store_down is not None:
+            outgoing = _shared_store_down(store_down)
+        else:
+            _store_trouble.recovered("wechat: the shared store (Redis) answers again")
         if outgoing is None:
             return _plain("success")
         xml = reply_xml(outgoing, to_user=message.from_user, from_user=message.to_user, create_time=int(time.time()))

@@ -20,7 +20,6 @@ from sanic import Sanic
 
 from channels.conversation import gate_of
 from channels.widget.config import load_widget_settings
-from channels.widget.history import TrackerClient
 from channels.widget.routes import widget_blueprint
 from daofu.services import Services
 
@@ -30,16 +29,9 @@ __all__ = ["install"]
 
 
 def install(app: Sanic, services: Services) -> None:
-    """Add the widget's routes; the tracker client opens and closes with the server."""
+    """Add the widget's routes; the history is read through the app's dialogue client."""
     settings = services.settings
     widget = load_widget_settings(settings)
     app.blueprint(widget_blueprint(widget, gate_of(app, services)))
 
-    @app.before_server_start
-    async def open_tracker(app: Sanic) -> None:
-        app.ctx.widget_tracker = TrackerClient(settings.rasa_url, token=settings.rasa_token)
-        log.info("widget on: origins %s", "any" if widget.any_origin else ", ".join(widget.origins))
-
-    @app.after_server_stop
-    async def close_tracker(app: Sanic) -> None:
-        await app.ctx.widget_tracker.close()
+    log.info("widget on: origins %s", "any" if widget.any_origin else ", ".join(widget.origins))

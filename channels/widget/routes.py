@@ -23,12 +23,12 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 from websockets.exceptions import ConnectionClosed
 
 from channels.conversation import ConversationGate, Incoming
-from channels.dialogue import DialogueUnavailable
+from channels.dialogue import BUSY_TEXT, DialogueUnavailable
 from channels.http import error_response, json_response
 from channels.limits import TooManyTurns
 from channels.widget.assets import Asset
 from channels.widget.config import WidgetSettings
-from channels.widget.history import TrackerUnavailable
+from channels.widget.history import history_from_events
 from channels.widget.messages import widget_messages
 from channels.widget.protocol import (
     FormOpened,
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PUBLIC_FILES = ("daofu-widget.js", "daofu-widget.css", "portal.css")
 TOO_FAST = "您发送得太快了，请等上一条回复后再发。"
-DIALOGUE_DOWN = "导服服务暂时不可用，请稍后再试。"
 BAD_SENDER = "会话标识不正确，请刷新页面后重试。"
 # WebSocket close codes in the application range (4000–4999).
 CLOSE_BAD_SENDER = 4400
@@ -120,8 +119,8 @@ def widget_blueprint(widget: WidgetSettings, gate: ConversationGate) -> Blueprin
                 headers=cors,
             )
         try:
-            messages = await request.app.ctx.widget_tracker.history(sender)
-        except TrackerUnavailable as exc:
+            messages = history_from_events(await request.app.ctx.dialogue.events(sender))
+        except DialogueUnavailable as exc:
             log.warning("widget history for %s unavailable: %s", log_id(sender), exc)
             return json_response(
                 {"error": "the conversation history is unavailable; try again shortly"}, status=503, headers=cors
@@ -177,7 +176,7 @@ def widget_blueprint(widget: WidgetSettings, gate: ConversationGate) -> Blueprin
                     replies = await asyncio.shield(turn)
                 except DialogueUnavailable as exc:
                     log.warning("widget %s: dialogue unavailable: %s", log_id(sender), exc)
-                    await ws.send(error_frame(DIALOGUE_DOWN))
+                    await ws.send(error_frame(BUSY_TEXT))
                     continue
                 except TooManyTurns:
                     await ws.send(error_frame(TOO_FAST))

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from daofu.config import Settings
-from daofu.ports import free_port
 from daofu.services import Services
 from knowledge.db import create_engine_for
 from tests.channels.wechat_api_stub import WeChatApiStub
-
-REDIS_SERVER = Path("/usr/bin/redis-server")
+from tests.redis_server import RedisServer
 
 
 def services_for(settings: Settings | None = None) -> Services:
@@ -33,54 +28,22 @@ def services_for(settings: Settings | None = None) -> Services:
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A throw-away redis-server (no persistence); the Redis-backed stores are tested against it."""
-    if not REDIS_SERVER.exists():
-        pytest.fail(
-            f"{REDIS_SERVER} is missing: the Redis-backed WeChat stores are tested against a real server. "
-            "Install it with `apt-get install redis-server` (./scripts/test.sh does it)."
-        )
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [
-            str(REDIS_SERVER),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    """A throw-away redis-server (no persistence) shared by the session's Redis-backed store tests."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     try:
-        deadline = time.monotonic() + 20
-        import redis
-
-        client = redis.Redis(host="127.0.0.1", port=port)
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"redis-server did not start on port {port} (exit code {process.poll()})")
-                time.sleep(0.05)
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, 9)
-            process.wait(timeout=5)
+        server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, which the test may stop and start again."""
+    server = RedisServer(tmp_path).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -40,7 +40,10 @@ def post(settings: Settings, client: tuple[str, int], headers: dict[str, str] | 
 def test_without_tokens_only_this_machine_may_chat(tmp_path):
     settings = Settings(var_dir=tmp_path, channels=("forms",), rasa_port=1)
     assert post(settings, ("203.0.113.9", 5000)).status_code == 403
-    assert post(settings, ("127.0.0.1", 5000)).status_code == 503  # allowed; the dialogue is not running here
+    allowed = post(settings, ("127.0.0.1", 5000))  # the dialogue is not running here: "busy", not a 5xx
+    assert allowed.status_code == 200 and allowed.json()["busy"] is True
+    assert allowed.json()["messages"] == [{"text": "系统繁忙，请稍后再试。"}]
+    assert allowed.headers["Retry-After"] == "10"
 
 
 def test_with_tokens_a_system_must_name_itself(tmp_path):
@@ -48,4 +51,5 @@ def test_with_tokens_a_system_must_name_itself(tmp_path):
     outside = ("203.0.113.9", 5000)
     assert post(settings, outside).status_code == 401
     assert post(settings, outside, {"Authorization": "Bearer wrong-token"}).status_code == 401
-    assert post(settings, outside, {"Authorization": "Bearer partner-token-0123456789"}).status_code == 503
+    named = post(settings, outside, {"Authorization": "Bearer partner-token-0123456789"})
+    assert named.status_code == 200 and named.json()["busy"] is True

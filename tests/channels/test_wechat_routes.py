@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -123,6 +124,7 @@ def text_xml(openid: str, content: str, msg_id: str) -> bytes:
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in ("TOKEN", "APPID", "AES_KEY", "SECRET", "API_BASE", "REPLY_DEADLINE", "REDIS_URL", "TEST_HOOKS"):
         monkeypatch.delenv(f"DAOFU_WECHAT_{name}", raising=False)
+    monkeypatch.delenv("DAOFU_REDIS_URL", raising=False)
     return monkeypatch
 
 
@@ -204,3 +206,33 @@ def test_two_instances_sharing_redis_make_one_turn_and_share_numbered_options(cl
         (f"wx-{openid}", "身份证"),
         (f"wx-{openid}", '/choose_option{"guide_id":"NB-330212-NBC-A-021"}'),
     ]
+
+
+def test_without_redis_every_delivery_is_answered_busy_and_no_turn_runs(clean_env, redis_server, caplog):
+    """Without the shared de-duplication a retry could be answered twice: no turn runs until Redis is back."""
+    clean_env.setenv("DAOFU_WECHAT_TOKEN", TOKEN)
+    clean_env.setenv("DAOFU_WECHAT_APPID", "wx123")
+    clean_env.setenv("DAOFU_REDIS_URL", redis_server.url)  # the service-wide setting; WeChat follows it
+    dialogue = Dialogue(CHOICES)
+    openid, msg_id = f"oDown{uuid.uuid4().hex[:12]}", str(uuid.uuid4().int % 10**16)
+
+    async def scenario() -> tuple[list[httpx.Response], httpx.Response]:
+        async with running(make_app(dialogue), make_app(dialogue)) as (first, second):
+            redis_server.stop()
+            xml = text_xml(openid, "身份证", msg_id)
+            retries = [
+                await first.post("/wechat", params=signed(), content=xml),
+                await second.post("/wechat", params=signed(), content=xml),
+                await first.post("/wechat", params=signed(), content=xml),
+            ]
+            redis_server.start()
+            later = await second.post("/wechat", params=signed(), content=text_xml(openid, "身份证", msg_id + "9"))
+            return retries, later
+
+    with caplog.at_level(logging.ERROR, logger="channels.wechat.routes"):
+        retries, later = asyncio.run(scenario())
+    assert [response.status_code for response in retries] == [200, 200, 200]
+    assert {wechatpy_parse(response.text).content for response in retries} == {"系统繁忙，请稍后再试。"}
+    assert len([r for r in caplog.records if "shared store (Redis) is unavailable" in r.getMessage()]) == 1
+    assert later.status_code == 200 and "回复 1 居民身份证换领" in wechatpy_parse(later.text).content
+    assert dialogue.turns == [(f"wx-{openid}", "身份证")]  # only the message sent after Redis came back

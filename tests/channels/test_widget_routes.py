@@ -186,13 +186,13 @@ def test_only_listed_origins_may_read_history(monkeypatch):
 # --- the WebSocket ----------------------------------------------------------------------------------
 
 
-def test_a_message_while_the_dialogue_is_down_gets_typing_then_a_chinese_error():
+def test_a_message_while_the_dialogue_is_down_gets_typing_then_system_busy():
     accepted, typing, error, pong = socket_scenario(
         f"sender={SENDER}", [json.dumps({"type": "message", "text": "你好"}), json.dumps({"type": "ping"})]
     )
     assert accepted == "websocket.accept"
     assert typing == {"type": "typing"}
-    assert error == {"type": "error", "message": "导服服务暂时不可用，请稍后再试。"}
+    assert error == {"type": "error", "message": "系统繁忙，请稍后再试。"}
     assert pong == {"type": "pong"}  # the connection survives
 
 

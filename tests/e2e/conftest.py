@@ -8,7 +8,6 @@ a developer's conversations.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,13 +18,13 @@ import pytest
 from daofu.config import PROJECT_ROOT, Settings
 from daofu.ports import free_port
 from daofu.processes import ServerPair
+from daofu.processes import make_runtime_dir as make_scratch_runtime
+from daofu.secrets import rasa_token
 from tests.channels.wechat_api_stub import WeChatApiStub
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
 
-SHARED_ARTEFACTS = ("models", "index", "rasa-models", "cache")
-COPIED_FILES = ("knowledge.db",)
 # Agents of the console under test: agent id → token (test credentials only).
 AGENT_TOKENS: dict[str, str] = {"agent-e2e-1": "e2e-agent-token-0001", "agent-e2e-2": "e2e-agent-token-0002"}
 # Headless Chromium from Debian (``apt-get install chromium chromium-driver fonts-noto-cjk``).
@@ -61,14 +60,7 @@ PHONE_WINDOW = (390, 844)
 
 
 def make_runtime_dir(target: Path, source: Path = PROJECT_ROOT / "var") -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    for name in SHARED_ARTEFACTS:
-        if (source / name).exists():
-            (target / name).symlink_to(source / name)
-    for name in COPIED_FILES:
-        if (source / name).exists():
-            shutil.copy2(source / name, target / name)
-    return target
+    return make_scratch_runtime(target, source)
 
 
 @pytest.fixture(scope="session")
@@ -125,9 +117,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 
 
 def rasa_auth(servers: ServerPair) -> dict[str, str]:
-    """Query parameters that authenticate a test's own calls to Rasa's HTTP API (when it has a token)."""
-    token = servers.settings.rasa_token
-    return {"token": token} if token else {}
+    """Query parameters that authenticate a test's own calls to Rasa's HTTP API (it always has a token)."""
+    return {"token": rasa_token(servers.settings)}
 
 
 def save_screenshot(driver: WebDriver, name: str) -> Path:

@@ -44,7 +44,11 @@ def test_run_reaches_ready_and_ctrl_c_stops_both_servers(tmp_path):
                 break
         assert any(line.startswith("ready:") for line in output), "".join(output)
         assert httpx.get(f"http://127.0.0.1:{service_port}/health").status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{rasa_port}/status").status_code == 200
+        rasa_status = f"http://127.0.0.1:{rasa_port}/status"
+        assert httpx.get(rasa_status).status_code == 401  # Rasa's API always has a token, made on the first run
+        rasa_token = (runtime / "secrets" / "rasa-token").read_text().strip()
+        assert stat.S_IMODE((runtime / "secrets" / "rasa-token").stat().st_mode) == 0o600
+        assert httpx.get(rasa_status, params={"token": rasa_token}).status_code == 200
         banner = "".join(output)
         assert f"http://127.0.0.1:{service_port}/" in banner and "/agent" in banner
         # The console works on the first run: a local token, readable only by its owner, named in the banner.
@@ -58,5 +62,5 @@ def test_run_reaches_ready_and_ctrl_c_stops_both_servers(tmp_path):
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
     assert process.returncode == 0, rest
-    assert "stopped Rasa and the service" in rest
+    assert "stopped the service, then Rasa" in rest
     assert port_is_free("127.0.0.1", service_port) and port_is_free("127.0.0.1", rasa_port)

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.e2e
 
 def test_both_servers_report_healthy(servers, service):
     assert service.get("/health").json() == {"status": "ok", "dialogue": "up"}
-    status = httpx.get(f"{servers.rasa_url}/status", timeout=10)
+    assert httpx.get(f"{servers.rasa_url}/status", timeout=10).status_code == 401  # the API needs its token
+    status = httpx.get(f"{servers.rasa_url}/status", params=rasa_auth(servers), timeout=10)
     assert status.status_code == 200
     assert status.json()["model_file"].endswith("daofu.tar.gz")
 

@@ -21,7 +21,7 @@ from wechatpy.utils import WeChatSigner
 
 from bot.actions.greeting import GREETING
 from channels.wechat.events import ONLY_TEXT
-from tests.e2e.conftest import AGENT_TOKENS, SERVICE_TEST_ENV
+from tests.e2e.conftest import AGENT_TOKENS, SERVICE_TEST_ENV, rasa_auth
 
 pytestmark = pytest.mark.e2e
 
@@ -130,7 +130,7 @@ def wechat(servers) -> WeChatServer:
 
 def user_texts(servers, openid: str) -> list[str]:
     """What the dialogue received from this user, from Rasa's tracker."""
-    response = httpx.get(f"{servers.rasa_url}/conversations/wx-{openid}/tracker", timeout=30)
+    response = httpx.get(f"{servers.rasa_url}/conversations/wx-{openid}/tracker", params=rasa_auth(servers), timeout=30)
     response.raise_for_status()
     return [event.get("text") for event in response.json()["events"] if event["event"] == "user"]
 

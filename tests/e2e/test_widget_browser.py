@@ -37,7 +37,7 @@ from daofu.processes import ServerPair
 from daofu.records import ConversationRecords
 from knowledge import DEMO_NOTICE
 from knowledge.db import create_engine_for
-from tests.e2e.conftest import AGENT_TOKENS, BROWSER_WINDOW, save_screenshot
+from tests.e2e.conftest import AGENT_TOKENS, BROWSER_WINDOW, rasa_auth, save_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -158,7 +158,7 @@ def widget(browser: WebDriver, servers: ServerPair) -> Iterator[WidgetPage]:
 
 
 def tracker_events(servers: ServerPair, sender: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{servers.rasa_url}/conversations/{sender}/tracker", timeout=30)
+    response = httpx.get(f"{servers.rasa_url}/conversations/{sender}/tracker", params=rasa_auth(servers), timeout=30)
     response.raise_for_status()
     return response.json()["events"]
 

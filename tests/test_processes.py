@@ -1,0 +1,142 @@
+"""How ``daofu run`` starts, restarts and stops servers, with real (small) processes.
+
+Rasa's endpoints.yml is read back with PyYAML and with Rasa's own loader; the supervisor's
+restart and give-up rules run on short-lived Python processes, so they take seconds, not the
+minute a real Rasa needs (the real one is killed in tests/e2e/test_lifecycle.py).
+"""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import yaml
+
+from daofu.config import PROJECT_ROOT, Settings
+from daofu.processes import ManagedProcess, ServerPair, shown_command, write_rasa_endpoints
+from daofu.secrets import action_token, rasa_token
+from daofu.supervisor import GaveUp, RestartPolicy, Supervisor
+from tests.e2e.conftest import make_runtime_dir
+
+AWKWARD_PASSWORD = "p@ss:w\"o'rd #1\n{x}: [y]"
+
+
+def test_endpoints_survive_a_password_with_quotes_colons_and_newlines(tmp_path):
+    url = f"postgresql+psycopg://daofu:{quote(AWKWARD_PASSWORD, safe='')}@db.example:5433/tracker"
+    settings = Settings(var_dir=tmp_path, tracker_db_url=url, lock_redis_url="redis://:s3cr%3At@cache:6380/2")
+    path = write_rasa_endpoints(settings)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert loaded["tracker_store"] == {
+        "type": "SQL", "dialect": "postgresql", "url": "db.example", "port": 5433, "db": "tracker",
+        "username": "daofu", "password": AWKWARD_PASSWORD,
+    }  # fmt: skip
+    assert loaded["lock_store"] == {"type": "redis", "url": "cache", "port": 6380, "db": 2, "password": "s3cr:t"}
+    assert loaded["action_endpoint"]["headers"]["X-Daofu-Action-Token"] == action_token(settings)
+
+
+def test_rasa_reads_the_awkward_password_back_unchanged(tmp_path):
+    url = f"postgresql://daofu:{quote(AWKWARD_PASSWORD, safe='')}@127.0.0.1:5432/tracker"
+    path = write_rasa_endpoints(Settings(var_dir=tmp_path, tracker_db_url=url))
+    script = (
+        "import sys; from rasa.core.utils import read_endpoints_from_path as read; "
+        "sys.stdout.write(repr(read(sys.argv[1]).tracker_store.kwargs['password']))"
+    )
+    rasa_python = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+    result = subprocess.run([str(rasa_python), "-c", script, str(path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == repr(AWKWARD_PASSWORD)
+
+
+def test_rasa_always_gets_an_api_token(tmp_path):
+    settings = Settings(var_dir=make_runtime_dir(tmp_path))
+    pair = ServerPair(settings)
+    assert pair.rasa is not None
+    command = pair.rasa.command
+    token = command[command.index("--auth-token") + 1]
+    assert token == rasa_token(settings) and len(token) >= 32
+    assert stat.S_IMODE((settings.var_dir / "secrets" / "rasa-token").stat().st_mode) == 0o600
+    assert pair.rasa.health_url.endswith(f"/status?token={token}")
+    assert token not in " ".join(shown_command(command)) and "--auth-token (secret)" in " ".join(shown_command(command))
+    configured = Settings(var_dir=tmp_path, rasa_token="configured-token-0123456789")
+    assert rasa_token(configured) == "configured-token-0123456789"
+
+
+def python_process(tmp_path: Path, name: str, code: str) -> ManagedProcess:
+    return ManagedProcess(name, [sys.executable, "-c", code], "http://127.0.0.1:9/", tmp_path / f"{name}.log")
+
+
+def test_the_service_is_stopped_while_rasa_still_runs(tmp_path):
+    """The service's last pushes may still need Rasa: it stops first, and Rasa is still there then."""
+    rasa = python_process(tmp_path, "rasa", "import time; time.sleep(60)")
+    marker = tmp_path / "rasa-alive-at-service-stop"
+    code = (
+        "import os, signal, sys, time\n"
+        "def stop(*_):\n"
+        f"    os.kill(int(sys.argv[1]), 0)  # raises if Rasa is gone\n"
+        f"    open({str(marker)!r}, 'w').write('yes')\n"
+        "    sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "time.sleep(60)\n"
+    )
+    rasa.start()
+    service = ManagedProcess("service", [sys.executable, "-c", code, str(rasa.process.pid)], "", tmp_path / "s.log")
+    service.start()
+    time.sleep(0.5)  # let the service install its handler
+    ServerPair(Settings(var_dir=tmp_path), processes=(rasa, service)).stop()
+    assert marker.read_text() == "yes"
+    assert rasa.exited() is not None and service.exited() is not None
+
+
+def test_restart_delays_double_and_the_limit_ends_it():
+    policy = RestartPolicy(limit=5, window=60)
+    assert [policy.crashed(t) for t in (0, 1, 2, 3)] == [1, 2, 4, 8]
+    assert policy.crashed(4) is None
+    spaced = RestartPolicy(limit=3, window=10)
+    assert [spaced.crashed(t) for t in (0, 20, 40, 60)] == [1, 1, 1, 1]  # old crashes leave the window
+
+
+def test_the_supervisor_restarts_a_crashed_server_then_gives_up_in_one_line(tmp_path):
+    crasher = python_process(tmp_path, "rasa", "import sys; print('model file is broken'); sys.exit(3)")
+    crasher.start()
+    supervisor = Supervisor([crasher], lambda: RestartPolicy(limit=3, window=60, first_delay=0.05))
+    pids = {crasher.process.pid}
+    deadline = time.monotonic() + 30
+    with pytest.raises(GaveUp) as gave_up:
+        while time.monotonic() < deadline:
+            supervisor.check()
+            pids.add(crasher.process.pid)
+            time.sleep(0.02)
+    assert len(pids) == 3  # started, restarted twice, then the third crash ends it
+    message = str(gave_up.value)
+    assert "\n" not in message
+    assert "rasa crashed 3 times within 60 s" in message and "exit code 3" in message
+    assert "model file is broken" in message
+
+
+def test_servers_stop_when_their_supervisor_is_killed_hard(tmp_path):
+    """``kill -9`` of ``daofu run`` cannot run its stop(); the servers must not outlive it anyway."""
+    parent_code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from daofu.processes import ManagedProcess\n"
+        "child = ManagedProcess('rasa', [sys.executable, '-c', 'import time; time.sleep(120)'], '', "
+        f"Path({str(tmp_path / 'child.log')!r}), die_with_parent=True)\n"
+        "child.start()\n"
+        "print(child.process.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    assert Path(f"/proc/{child}").exists()
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{child}").exists()
