@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 TRAINING_FRACTION = 0.8
 RANDOM_SEED = 42
 MODEL_NAME = "nlu-eval"
-ENTITY_EXTRACTOR = "DIETClassifier"
+ENTITY_EXTRACTOR = "GazetteerEntityExtractor"
 # reports `rasa test nlu` writes that are not an entity extractor's
 NON_ENTITY_REPORTS = {"intent_report.json", "response_selection_report.json"}
 # Keys of Rasa's classification reports that are averages, not labels.

@@ -96,7 +96,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.before_server_start
     async def open_clients(app: Sanic) -> None:
-        app.ctx.dialogue = DialogueClient(settings.rasa_urls, token=rasa_token(settings))
+        app.ctx.dialogue = DialogueClient(
+            settings.rasa_urls, token=rasa_token(settings), embed=lambda text: services.searcher().encoder.encode(text)
+        )
         if isinstance(app.ctx.push, RedisPush):
             await app.ctx.push.start()
         app.ctx.handoff_watch = asyncio.get_running_loop().create_task(app.ctx.desk.watch())

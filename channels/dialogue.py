@@ -26,17 +26,20 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import numpy as np
 
 from daofu.errors import DaofuError
 from daofu.masking import clean_text
 from daofu.messages import BotMessage, Custom, Text, read_turn, to_wire
+from indexer.e5_onnx import VECTOR_METADATA_KEY, vector_to_text
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +110,36 @@ RESUME = {"event": "resume"}
 
 
 class DialogueClient:
-    def __init__(self, base_url: str | Sequence[str], timeout: float = 30.0, token: str = "") -> None:
+    """``embed`` (text → its e5 vector) lets Rasa's featurizer use the vector the search computes
+    anyway instead of embedding every message a second time (``bot/components/e5_featurizer.py``)."""
+
+    def __init__(
+        self,
+        base_url: str | Sequence[str],
+        timeout: float = 30.0,
+        token: str = "",
+        embed: Callable[[str], np.ndarray] | None = None,
+    ) -> None:
         urls = base_url.split(",") if isinstance(base_url, str) else list(base_url)
         self.base_urls = tuple(url.strip().rstrip("/") for url in urls if url.strip())
         if not self.base_urls:
             raise ValueError("the dialogue client needs at least one Rasa address")
         self.base_url = self.base_urls[0]
         self.token = token
+        self.embed = embed
         self._client = httpx.AsyncClient(timeout=timeout)
+
+    async def _with_vector(self, text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+        """``metadata`` plus the e5 vector of ``text`` when the NLU will read it (not a payload)."""
+        words = text.strip()
+        if self.embed is None or not words or words.startswith("/"):
+            return metadata
+        try:
+            vector = await asyncio.to_thread(self.embed, words)
+        except Exception as exc:  # an optimisation only: without the vector, Rasa embeds the text itself
+            log.warning("the message goes to Rasa without its vector: %s", exc)
+            return metadata
+        return {**metadata, VECTOR_METADATA_KEY: vector_to_text(vector)}
 
     async def _request(self, sender: str, method: str, path: str, **options: Any) -> httpx.Response:
         """Send to ``sender``'s home instance, or to the next one while instances are down.
@@ -154,7 +179,7 @@ class DialogueClient:
         # Lone surrogates cannot be sent as UTF-8 JSON at all; control characters mean nothing here.
         text = clean_text(text)
         params = {"token": self.token} if self.token else None
-        payload = {"sender": sender, "message": text, "metadata": metadata or {}}
+        payload = {"sender": sender, "message": text, "metadata": await self._with_vector(text, metadata or {})}
         try:
             response = await self._request(sender, "POST", "/webhooks/rest/webhook", json=payload, params=params)
         except httpx.TimeoutException:

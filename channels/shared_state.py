@@ -31,11 +31,24 @@ LOG_INTERVAL = 60.0
 
 
 def redis_client(url: str) -> Any:
-    """An asyncio Redis client for ``url`` (strings in and out, short time-outs)."""
+    """An asyncio Redis client for ``url`` (strings in and out, short time-outs).
+
+    A command that fails on a broken connection is tried once more on a fresh one: after Redis
+    restarts, every connection the client kept from before is broken, and only the retry tells a
+    stale connection from a Redis that is still away. Time-outs are not retried.
+    """
     import redis.asyncio
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
 
     return redis.asyncio.from_url(
-        url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=REPLY_TIMEOUT
+        url,
+        decode_responses=True,
+        socket_connect_timeout=CONNECT_TIMEOUT,
+        socket_timeout=REPLY_TIMEOUT,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
     )
 
 

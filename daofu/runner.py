@@ -49,6 +49,7 @@ def setup_steps() -> list[tuple[str, Callable[[Settings], object]]]:
     """The setup steps in dependency order; each decides by itself whether it has work to do."""
     from bot.training import ensure_trained
     from indexer.build import ensure_index
+    from indexer.life_events import check_life_events
     from indexer.model import build_model
     from knowledge.setup import ensure_catalog
 
@@ -58,6 +59,7 @@ def setup_steps() -> list[tuple[str, Callable[[Settings], object]]]:
     return [
         ("embedding model", model_step),
         ("catalogue", ensure_catalog),
+        ("life events", check_life_events),
         ("search index", ensure_index),
         ("dialogue model", ensure_trained),
     ]
@@ -92,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     login = ensure_local_agent_token(settings)  # before the service starts: it reads the token file
     if servers.rasa is None:
-        print(f"starting the service (Rasa is the external one at {settings.rasa_url})…", flush=True)
+        print(f"starting the service (Rasa is external: {', '.join(settings.rasa_urls)})…", flush=True)
     else:
         print("starting Rasa and the service (Rasa needs about half a minute to load its models)…", flush=True)
     try:

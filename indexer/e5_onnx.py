@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -44,6 +45,33 @@ DOCUMENT_PROMPT = "passage: "
 EMBEDDING_OUTPUT = "embedding"
 MAX_TOKENS = 512  # XLM-R's position limit; longer texts are truncated
 XLMR_PAD_ID = 1  # used when the tokenizer does not name its <pad> token
+
+
+# The service embeds each typed message once and hands the vector to Rasa in the message's
+# metadata under this key, so the featurizer does not embed the same text again; base64 of the
+# little-endian float32 numbers (2 KB for 384), exact, and small next to the tracker.
+VECTOR_METADATA_KEY = "e5_query_vector"
+
+
+def vector_to_text(vector: np.ndarray) -> str:
+    """``vector`` as metadata text (see :data:`VECTOR_METADATA_KEY`)."""
+    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
+
+
+def vector_from_text(text: object, dimension: int) -> np.ndarray | None:
+    """The vector ``text`` carries, or None when it is not ``dimension`` finite numbers of unit length."""
+    if not isinstance(text, str) or len(text) > 8 * dimension:
+        return None
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeError):
+        return None
+    if len(raw) != 4 * dimension:
+        return None
+    vector = np.frombuffer(raw, dtype="<f4").astype(np.float32)
+    if not np.all(np.isfinite(vector)) or abs(float(np.dot(vector, vector)) - 1.0) > 1e-3:
+        return None
+    return vector
 
 
 def missing_files(model_dir: Path) -> list[Path]:

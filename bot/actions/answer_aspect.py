@@ -12,6 +12,7 @@ from bot.actions.answer_bands import decide
 from bot.actions.base import DaofuAction, Turn
 from bot.actions.find_matter import search_need, take_applicant
 from bot.actions.follow_up import names_a_need
+from bot.actions.gaps import remember_gap
 from bot.actions.guide_messages import ASPECT_OF_INTENT
 from bot.actions.showing import present, remember_place, show_matter
 from daofu.messages import Text
@@ -34,6 +35,7 @@ class ActionAnswerAspect(DaofuAction):
                 state.clear_pending()
                 state.pending_query = text
                 present(turn, decision, then=aspect)
+                remember_gap(turn, text, decision)
                 return
         elif text:
             remember_place(turn, searcher.resolver.detect(text))

@@ -11,6 +11,8 @@ import logging
 from bot.actions.answer_bands import best_name_match, decide
 from bot.actions.base import DaofuAction, Turn
 from bot.actions.follow_up import aspect_in, names_a_need
+from bot.actions.gaps import remember_gap
+from bot.actions.life_event import offer_life_event
 from bot.actions.showing import present, region_question, remember_place, show_matter
 from bot.actions.state import PENDING_APPLY, PENDING_ASPECT
 from daofu.choices import choice_in
@@ -72,10 +74,13 @@ def find_service(turn: Turn) -> None:
             show_matter(turn, state.matter_code, aspect)
             return
     state.clear_pending()
+    if offer_life_event(turn, text):
+        return
     result = search_need(turn, text)
     state.pending_query = text
     decision = decide(result, searcher.families)
     present(turn, decision)
+    remember_gap(turn, text, decision)
     log.info("search: %s, %d hits, no_match=%s", decision.step.value, len(result.hits), result.no_match)
 
 

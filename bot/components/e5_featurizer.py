@@ -14,6 +14,12 @@ Used in ``config.yml``::
     - name: bot.components.e5_featurizer.E5SentenceFeaturizer
       model_dir: var/models/multilingual-e5-small   # relative to Rasa's working directory
 
+At run time the service has usually embedded the message already (its search needs the same
+vector): it sends the vector in the message's metadata (``indexer.e5_onnx.VECTOR_METADATA_KEY``),
+and this component takes it from there and removes it, so it is not stored in the tracker. Only a
+message without one (training, ``rasa test``, a message sent straight to Rasa) is embedded here,
+and the encoder is loaded on that first need: a Rasa serving the service never loads the model.
+
 The component is not trainable: the model is read at start-up from ``model_dir`` and is not copied
 into the Rasa model. Rasa's training cache is keyed on the model's manifest, so a rebuilt model
 re-featurizes the data. Runs inside the Rasa environment (``.venv-rasa``), which has none of the
@@ -26,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,14 +46,23 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.exceptions import InvalidConfigException, RasaException
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from daofu.config import load_settings
-from indexer.e5_onnx import MANIFEST_NAME, QUERY_ENCODER_ONNX, E5OnnxEncoder, missing_files
+from indexer.e5_onnx import (
+    MANIFEST_NAME,
+    QUERY_ENCODER_ONNX,
+    VECTOR_METADATA_KEY,
+    E5OnnxEncoder,
+    missing_files,
+    vector_from_text,
+)
 
 logger = logging.getLogger(__name__)
+
+E5_DIMENSION = 384  # multilingual-e5-small; a vector of another length is ignored and the text embedded
 
 
 class E5ModelMissingError(RasaException):
@@ -126,7 +142,20 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         self.model_dir = resolve_model_dir(str(config["model_dir"]))
         self.batch_size = int(config["batch_size"])
         self.scale = float(config["scale"])
-        self.encoder = load_encoder(self.model_dir, int(config.get("threads") or 0))
+        self.threads = int(config.get("threads") or 0)
+        self._encoder: E5OnnxEncoder | None = None
+        self._lock = threading.Lock()
+        if missing_files(self.model_dir):
+            load_encoder(self.model_dir, self.threads)  # fails now, naming the folder and the fix
+
+    @property
+    def encoder(self) -> E5OnnxEncoder:
+        """The e5 encoder, loaded on first use (see the module docstring)."""
+        if self._encoder is None:
+            with self._lock:
+                if self._encoder is None:
+                    self._encoder = load_encoder(self.model_dir, self.threads)
+        return self._encoder
 
     @classmethod
     def create(
@@ -152,13 +181,28 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return messages
 
     def _featurize(self, messages: list[Message], progress: bool) -> None:
-        texts = [m.get(TEXT) for m in messages]
-        report = _progress_logger(len(texts), self.batch_size) if progress else None
-        vectors = self.encoder.encode(texts, batch_size=self.batch_size, on_batch=report)
-        if self.scale != 1.0:
-            vectors = vectors * np.float32(self.scale)
-        for message, vector in zip(messages, vectors, strict=True):
+        given = [_given_vector(m) for m in messages]
+        missing = [m for m, vector in zip(messages, given, strict=True) if vector is None]
+        computed: list[np.ndarray] = []
+        if missing:
+            texts = [m.get(TEXT) for m in missing]
+            report = _progress_logger(len(texts), self.batch_size) if progress else None
+            computed = list(self.encoder.encode(texts, batch_size=self.batch_size, on_batch=report))
+        fresh = iter(computed)
+        for message, vector in zip(messages, given, strict=True):
+            vector = next(fresh) if vector is None else vector
+            if self.scale != 1.0:
+                vector = vector * np.float32(self.scale)
             self.add_features_to_message(sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message)
+
+
+def _given_vector(message: Message) -> np.ndarray | None:
+    """The vector the service sent with ``message`` (removed from its metadata), or None."""
+    metadata = message.get(METADATA)
+    if not isinstance(metadata, dict) or VECTOR_METADATA_KEY not in metadata:
+        return None
+    # Rasa stores this very dict with the user event: without the vector, the tracker stays small.
+    return vector_from_text(metadata.pop(VECTOR_METADATA_KEY), E5_DIMENSION)
 
 
 def _progress_logger(texts: int, batch_size: int) -> Callable[[int, int], None]:

@@ -1,12 +1,12 @@
 """Checks of ``bot/data/nlu.yml`` that Rasa itself does not make, run before any training.
 
-* **Alignment.** DIET tags tokens, so an annotated entity must start and end on a jieba token
+* **Alignment.** The gazetteer matches whole tokens, so an annotated entity must start and end on a jieba token
   boundary (with the project's domain dictionary loaded, as the JiebaTokenizer does). Rasa only
   logs a warning for a misaligned annotation and then learns a truncated or shifted entity.
 * **Near-duplicates.** The held-out evaluation splits the examples at random; a sentence written
   twice with one character changed would land on both sides and make the test set easy.
 * **Places.** Every name of the region lookup table that occurs in a sentence is annotated as a
-  region; an unannotated place teaches DIET that the same word is sometimes not a place.
+  region, as the gazetteer tags every known place; an unannotated one would count as its error.
 * **Values.** applicant_type is 个人 or 企业 and rating is 1…5 after the synonyms, as the actions
   expect.
 

@@ -1,7 +1,7 @@
 """Write ``bot/data/regions_lookup.yml``: the Rasa lookup table of Ningbo place names.
 
-The RegexFeaturizer turns the lookup table into a feature "this token is a known place", which
-helps DIET tag a place as ``region`` even in sentences unlike the training examples. The names
+The gazetteer (``bot/components/gazetteer.py``) tags every name of the table as a ``region``, and
+the RegexFeaturizer turns it into a feature "this token is a known place" for the intents. The names
 are derived, never typed by hand, so they cannot drift from the catalogue's regions:
 
 * the 10 districts and counties of ``knowledge/data/ningbo_areas.csv`` and their short forms

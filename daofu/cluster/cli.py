@@ -68,14 +68,18 @@ def _cluster(args: argparse.Namespace) -> Cluster:
 
 def _up(args: argparse.Namespace) -> int:
     from daofu.bootstrap import CLUSTER_SYSTEM_PACKAGES, ensure_system_packages
+    from daofu.local_agent import ensure_local_agent_token, login_hint
 
     ensure_system_packages(CLUSTER_SYSTEM_PACKAGES, "the cluster's processes")
     cluster = _cluster(args)
     started = cluster.up(args.port, args.host, args.timeout, say=lambda line: print(line, flush=True))
     _print_status(cluster)
-    state = cluster.state
+    url = cluster.state.public_url
     print(f"\n{'started ' + ', '.join(started) if started else 'everything was running already'}.")
-    print(f"the assistant: {state.public_url}/   status: daofu cluster status   stop: daofu cluster down")
+    print(f"  portal page with the chat widget  {url}/")
+    print(f"  hotline agent console             {url}/agent")
+    print(f"    {login_hint(ensure_local_agent_token(cluster.settings))}")
+    print("  status: daofu cluster status      stop: daofu cluster down")
     return 0
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from daofu.cluster import postgres
 from daofu.cluster.components import COMPONENTS, Component, Context, write_rasa_endpoints
-from daofu.cluster.daemons import last_lines
+from daofu.cluster.daemons import last_lines, stop_leftovers
 from daofu.cluster.layout import ClusterError, Layout, State
 from daofu.config import Settings
 from daofu.local_agent import ensure_local_agent_token
@@ -90,16 +90,19 @@ class Cluster:
         by_name = {component.name: component for component in COMPONENTS}
         start(by_name["postgres"])
         self._wait([by_name["postgres"]], 60)
-        postgres.prepare_databases(self.state, self.settings)
+        postgres.create_databases(self.state)
         start(by_name["redis"])
         self._wait([by_name["redis"]], 30)
-        # Shared secrets first: two services must not race to create them.
+        # Shared secrets first: two processes must not race to create them.
         action_token(self.settings)
         rasa_token(self.settings)
         ensure_local_agent_token(self.settings)
         write_rasa_endpoints(self.context)
-        for name in ("service-1", "rasa-1", "rasa-2"):
+        # Rasa loads its model (a minute) while the catalogue is imported; it needs only its tracker database.
+        for name in ("rasa-1", "rasa-2"):
             start(by_name[name])
+        postgres.import_catalogue(self.state, self.settings)
+        start(by_name["service-1"])
         # The first service creates whatever tables are missing; the second must not race it.
         self._wait([by_name["service-1"]], timeout)
         for name in ("service-2", "nginx"):
@@ -113,6 +116,10 @@ class Cluster:
         """Start ``component`` unless it runs; True if it was started (it may still be loading)."""
         if component.pid(self.context) is not None:
             return False
+        if component.name != "postgres":  # PostgreSQL's own processes end when the postmaster dies
+            left = stop_leftovers(self.state.pids.get(component.name), component.marker)
+            if left:
+                say(f"stopped what was left of the last {component.name}: processes {', '.join(map(str, left))}")
         port = self.port_of(component)
         host = self.state.public_host if component.name == "nginx" else "127.0.0.1"
         if port is not None and not port_is_free(host, port):
@@ -125,11 +132,12 @@ class Cluster:
         self.state.save(self.layout)
         return True
 
-    def start(self, name: str, timeout: float = 300.0, say: Say = print) -> bool:
-        """Start one component of a cluster that was up before, and wait until it is healthy."""
+    def start(self, name: str, timeout: float = 300.0, say: Say = print, wait: bool = True) -> bool:
+        """Start one component of a cluster that was up before and, unless told not to, wait until it is healthy."""
         component = self._component(name)
         started = self._start(component, say)
-        self._wait([component], timeout)
+        if wait:
+            self._wait([component], timeout)
         return started
 
     def _component(self, name: str) -> Component:
@@ -137,6 +145,12 @@ class Cluster:
             if component.name == name:
                 return component
         raise ClusterError(f"no cluster component {name!r}; they are {', '.join(c.name for c in COMPONENTS)}")
+
+    def wait(self, names: tuple[str, ...] | None = None, timeout: float = 300.0) -> None:
+        """Wait until the components ``names`` (default: all) that run are healthy (one started a
+        moment ago may still be loading)."""
+        wanted = [self._component(name) for name in names] if names else list(COMPONENTS)
+        self._wait([component for component in wanted if component.pid(self.context) is not None], timeout)
 
     def _wait(self, components: list[Component], timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -170,7 +184,10 @@ class Cluster:
 
     def stop(self, name: str, say: Say = print) -> bool:
         """Stop one component (the others keep running); True if it ran."""
-        stopped = self._component(name).stop(self.context)
+        component = self._component(name)
+        stopped = component.stop(self.context)
+        if name != "postgres":
+            stopped = bool(stop_leftovers(self.state.pids.get(name), component.marker)) or stopped
         if stopped:
             say(f"stopped {name}")
         self.state.pids.pop(name, None)

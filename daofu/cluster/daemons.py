@@ -34,7 +34,18 @@ def spawn(command: Sequence[str], log_path: Path, env: dict[str, str], cwd: Path
             )
         except OSError as exc:
             raise ClusterError(f"could not start {command[0]}: {exc}") from None
+    # Until the new program shows in /proc, the child still looks like this process; a check of its
+    # marker in that moment would take it for dead.
+    program = Path(command[0]).name
+    wait_until(lambda: process.poll() is not None or program in _cmdline(process.pid), 5, interval=0.01)
     return process.pid
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _reap(pid: int) -> None:
@@ -54,9 +65,9 @@ def alive(pid: int | None, marker: str = "") -> bool:
     _reap(pid)
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return False
+    cmdline = _cmdline(pid)
     state = stat.rsplit(")", 1)[-1].split()[0]
     if state in ("Z", "X"):
         return False
@@ -78,6 +89,38 @@ def terminate(pid: int | None, marker: str = "", grace: float = 20.0) -> bool:
         if wait_until(lambda: not alive(pid), wait):
             return True
     raise ClusterError(f"process {pid} did not stop after SIGKILL")
+
+
+def leftovers(group: int, marker: str) -> list[int]:
+    """Processes still in the session ``group`` whose command line contains ``marker``.
+
+    A killed main process can leave its children running (nginx's workers keep the port open);
+    the marker makes sure a group id the system has since reused is not taken for ours.
+    """
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] not in ("Z", "X") and marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def stop_leftovers(group: int | None, marker: str) -> list[int]:
+    """SIGKILL what is left of a session whose main process died (see :func:`leftovers`); their ids."""
+    if not group:
+        return []
+    found = leftovers(group, marker)
+    for pid in found:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not any(alive(pid) for pid in found), 10)
+    return found
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:

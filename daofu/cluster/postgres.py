@@ -142,8 +142,8 @@ def healthy(state: State) -> bool:
     return True
 
 
-def prepare_databases(state: State, settings: Settings) -> None:
-    """Create both databases if missing, import the catalogue unless it is there, create the records' tables."""
+def create_databases(state: State) -> None:
+    """Create the catalogue's and the tracker store's databases if they are missing."""
     import psycopg
 
     with psycopg.connect(
@@ -154,7 +154,6 @@ def prepare_databases(state: State, settings: Settings) -> None:
             if name not in existing:
                 connection.execute(f'CREATE DATABASE "{name}"')
                 log.info("created the database %s", name)
-    import_catalogue(state, settings)
 
 
 def import_catalogue(state: State, settings: Settings) -> None:

@@ -20,7 +20,7 @@ import pytest
 from bot.training import training_inputs
 from daofu.config import PROJECT_ROOT, load_settings
 from daofu.processes import quiet_rasa_environment
-from indexer.e5_onnx import QUERY_ENCODER_ONNX
+from indexer.e5_onnx import QUERY_ENCODER_ONNX, VECTOR_METADATA_KEY, vector_from_text, vector_to_text
 
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 COMPONENT = "bot.components.e5_featurizer.E5SentenceFeaturizer"
@@ -41,6 +41,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import class_from_module_path
+from indexer.e5_onnx import VECTOR_METADATA_KEY
 
 request = json.load(sys.stdin)
 cls = class_from_module_path(request["component"])
@@ -62,6 +63,16 @@ def features(message):
 
 
 component = create(request["model_dir"])
+# The service's vectors in the metadata (here: each text given the vector of the next one, to see
+# which is used), one malformed; the encoder must not even be loaded for the good ones.
+given_messages = [
+    Message(data={TEXT: text, "metadata": {"channel": "api", VECTOR_METADATA_KEY: vector}})
+    for text, vector in zip(request["texts"], request["given"])
+]
+given = [component.process([m])[0] for m in given_messages]
+encoder_loaded_for_given = component._encoder is not None
+malformed = {VECTOR_METADATA_KEY: "not base64!"}
+bad = component.process([Message(data={TEXT: request["texts"][0], "metadata": malformed})])[0]
 single = [component.process([Message(data={TEXT: text})])[0] for text in request["texts"]]
 training = TrainingData([Message(data={TEXT: text, "intent": "x"}) for text in request["texts"]])
 component.process_training_data(training)
@@ -76,19 +87,28 @@ json.dump({
     "batched": [features(m) for m in training.training_examples],
     "empty": features(empty),
     "missing": missing,
+    "given": [features(m) for m in given],
+    "given_metadata": [m.get("metadata") for m in given_messages],
+    "encoder_loaded_for_given": encoder_loaded_for_given,
+    "bad": features(bad),
 }, sys.stdout)
 """
 
 
 @pytest.fixture(scope="module")
-def rasa_side(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def rasa_side(tmp_path_factory: pytest.TempPathFactory, service_vectors: np.ndarray) -> dict:
     if not RASA_PYTHON.exists():
         pytest.fail(f"{RASA_PYTHON} is missing; run the setup (scripts/run.sh) to create the Rasa environment")
     model_dir = load_settings().model_dir
     if not (model_dir / QUERY_ENCODER_ONNX).exists():
         pytest.fail(f"no e5 model at {model_dir}; run `daofu model build` (the setup does it)")
     missing_dir = tmp_path_factory.mktemp("no-model") / "multilingual-e5-small"
-    request = {"component": COMPONENT, "model_dir": str(model_dir), "missing_dir": str(missing_dir), "texts": TEXTS}
+    shifted = service_vectors[1:].tolist() + service_vectors[:1].tolist()
+    given = [vector_to_text(np.asarray(vector, dtype=np.float32)) for vector in shifted]
+    request = {
+        "component": COMPONENT, "model_dir": str(model_dir), "missing_dir": str(missing_dir), "texts": TEXTS,
+        "given": given,
+    }  # fmt: skip
     result = subprocess.run(
         [str(RASA_PYTHON), "-c", DRIVER],
         input=json.dumps(request),
@@ -160,3 +180,26 @@ def test_the_component_imports_only_what_rasa_can_import() -> None:
         elif isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
     assert {name for name in imported if name.split(".")[0] in project} <= IMPORTABLE_IN_RASA
+
+
+def test_the_vector_the_service_sent_is_used_and_not_stored(rasa_side: dict, service_vectors: np.ndarray) -> None:
+    shifted = np.concatenate([service_vectors[1:], service_vectors[:1]])
+    for text, message, reference in zip(TEXTS, rasa_side["given"], shifted, strict=True):
+        vector = np.asarray(message["vectors"][0], dtype=np.float32)
+        assert float(np.abs(vector - reference).max()) == 0.0, f"{text}: the sent vector was not used as is"
+    assert all(VECTOR_METADATA_KEY not in metadata for metadata in rasa_side["given_metadata"])
+    assert all(metadata == {"channel": "api"} for metadata in rasa_side["given_metadata"])
+    assert not rasa_side["encoder_loaded_for_given"], "the encoder was loaded although every vector was sent"
+
+
+def test_a_malformed_vector_is_ignored_and_the_text_embedded(rasa_side: dict, service_vectors: np.ndarray) -> None:
+    vector = np.asarray(rasa_side["bad"]["vectors"][0], dtype=np.float32)
+    assert float(np.abs(vector - service_vectors[0]).max()) < 1e-5
+
+
+def test_vectors_travel_as_text_exactly() -> None:
+    vector = np.random.default_rng(7).normal(size=384).astype(np.float32)
+    vector /= np.linalg.norm(vector)
+    assert np.array_equal(vector_from_text(vector_to_text(vector), 384), vector)
+    for wrong in (None, 3, "", "!!!!", vector_to_text(vector[:100]), vector_to_text(vector * 2), "A" * 5000):
+        assert vector_from_text(wrong, 384) is None

@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from daofu.cluster.control import Cluster
+from daofu.cluster.daemons import alive, wait_until
 from daofu.config import PROJECT_ROOT, Settings
 from daofu.ports import free_port
 from daofu.secrets import rasa_token
@@ -69,10 +70,11 @@ class RunningCluster:
         return self.state()["ports"][name]
 
     def kill(self, name: str) -> int:
-        """kill -9 one component's main process, as a crash would; its process id."""
+        """kill -9 one component's main process, as a crash would, and wait until it is gone; its id."""
         pid = self.pid(name)
         assert pid is not None, f"{name} is not running"
         os.kill(pid, signal.SIGKILL)
+        assert wait_until(lambda: not alive(pid), 30), f"{name} (pid {pid}) still runs after SIGKILL"
         return pid
 
 

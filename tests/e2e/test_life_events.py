@@ -1,0 +1,69 @@
+"""一件事 through the real servers: a life event gets its matters in order, and each button opens a guide."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.test_dialogue import Conversation, Turn
+
+pytestmark = pytest.mark.e2e
+
+STEP_TITLE = re.compile(r"第(\d+)步 (.+)")
+
+
+@pytest.fixture()
+def chat(service) -> Conversation:
+    return Conversation(service)
+
+
+def steps(turn: Turn) -> list[tuple[int, str]]:
+    """(step number, matter name) of the step buttons, in the order shown."""
+    found = [STEP_TITLE.fullmatch(button["title"]) for button in turn.buttons]
+    return [(int(match.group(1)), match.group(2)) for match in found if match]
+
+
+def open_guide(chat: Conversation, turn: Turn, title: str) -> dict:
+    """Press ``title``; answer the district question if the matter is run per district; the card."""
+    turn = chat.press(turn.button(title))
+    if turn.custom("guide_card") is None:
+        turn = chat.press(turn.button("奉化区"))
+    card = turn.custom("guide_card")
+    assert card is not None, turn.messages
+    return card
+
+
+def test_opening_a_small_eatery_lists_the_licences_in_order_and_each_opens_its_guide(chat):
+    turn = chat.say("打算在学校旁边开一家小面馆，需要办什么手续")
+    assert turn.custom("guide_card") is None
+    listed = steps(turn)
+    assert listed, turn.messages
+    numbers = [number for number, _ in listed]
+    assert numbers == sorted(numbers) and numbers[0] == 1
+    names = [name for _, name in listed]
+    # The business licence comes before the food licences, which the text offers as alternatives.
+    assert names[0] == "个体工商户设立登记"
+    assert {"小餐饮店登记证核发", "食品经营许可证核发（新办）"} <= set(names)
+    text = " ".join(turn.texts)
+    assert "按顺序" in text and "小餐饮店登记证核发" in text
+
+    card = open_guide(chat, turn, "第2步 小餐饮店登记证核发")
+    assert card["name"] == "小餐饮店登记证核发"
+
+
+def test_a_birth_offers_the_one_stop_matter_first_then_the_steps(chat):
+    turn = chat.say("老婆上周生了个女儿，我们要去办些啥")
+    titles = [button["title"] for button in turn.buttons]
+    assert titles and titles[0] == "一次办：新生儿出生一件事", titles
+    assert steps(turn)[0] == (1, "出生医学证明首次签发")
+    card = open_guide(chat, turn, "一次办：新生儿出生一件事")
+    assert card["name"] == "新生儿出生一件事"
+
+
+def test_a_particular_need_inside_a_life_event_goes_to_the_search(chat):
+    turn = chat.say("宝宝刚出生，报户口要带什么材料")
+    assert steps(turn) == [], turn.messages
+    card = turn.custom("guide_card") or {}
+    seen = " ".join([*turn.texts, *(button["title"] for button in turn.buttons), card.get("name", "")])
+    assert "出生登记" in seen, turn.messages
