@@ -53,7 +53,7 @@ def test_plausible_candidates_are_offered_and_one_can_be_picked(chat):
 
 
 def test_siblings_ask_the_distinguishing_question_with_every_case(chat):
-    turn = chat.say("想把户口迁到宁波来")
+    turn = chat.say("户口迁移要怎么办")
     assert turn.custom("guide_card") is None
     assert "「户口迁移」" in text_of(turn)
     offered = titles(turn)
