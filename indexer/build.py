@@ -244,11 +244,12 @@ def resources_digest() -> str:
     """Hash of what the index is built with besides the catalogue: curated tables and format."""
     import hashlib
 
+    from indexer.families import VARIANT_WORDS_FILE
     from indexer.regions import ALIASES_FILE
     from indexer.text import SYNONYMS_FILE
 
     digest = hashlib.sha256(str(FORMAT_VERSION).encode())
-    for path in (SYNONYMS_FILE, ALIASES_FILE):
+    for path in (SYNONYMS_FILE, ALIASES_FILE, VARIANT_WORDS_FILE):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

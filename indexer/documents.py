@@ -7,8 +7,10 @@ describe it, and one compact :class:`GuideEntry` per guide.
 The texts per matter, and why:
 
 * ``passage`` — name, aliases and the start of the conditions: e5's "passage" side;
-* ``questions`` — the name, each alias and each FAQ question, embedded on e5's "query" side,
-  because a citizen's question is most like another question (symmetric similarity);
+* ``questions`` — the name, each alias, each FAQ question and, for a sibling of a family, its
+  case in a person's words (``knowledge/data/variant_words.tsv``), embedded on e5's "query"
+  side, because a citizen's question is most like another question (symmetric similarity); the
+  case words tell siblings apart where their names and conditions share almost every word;
 * ``lexical`` — the fields BM25 sees, the name and aliases repeated so that they weigh more
   than the long conditions text.
 """
@@ -19,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from indexer.families import load_variant_words
 from indexer.regions import Place
 from knowledge.records import RegionLevel
 from knowledge.repository import Catalog, Guide, Matter, Region
@@ -38,6 +41,7 @@ class MatterDocument:
     faq_questions: tuple[str, ...]
     high_frequency: bool
     checksum: str
+    variant_words: tuple[str, ...] = ()
 
     @property
     def passage(self) -> str:
@@ -46,7 +50,7 @@ class MatterDocument:
 
     @property
     def questions(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((self.name, *self.aliases, *self.faq_questions)))
+        return tuple(dict.fromkeys((self.name, *self.aliases, *self.faq_questions, *self.variant_words)))
 
     def lexical_fields(self) -> list[tuple[str, int]]:
         """(text, repeat) pairs for BM25."""
@@ -94,15 +98,18 @@ def read_catalog(catalog: Catalog) -> tuple[list[MatterDocument], list[GuideEntr
                 guide.department,
             )
         )
+    variant_words = load_variant_words()
     documents = [
-        _document(matter, by_matter[matter.code]) for matter in catalog.iter_matters() if by_matter.get(matter.code)
+        _document(matter, by_matter[matter.code], variant_words)
+        for matter in catalog.iter_matters()
+        if by_matter.get(matter.code)
     ]
     entries.sort(key=lambda e: e.guide_id)
     places = [place_of(region) for region in catalog.regions()]
     return documents, entries, places
 
 
-def _document(matter: Matter, guides: Iterable[Guide]) -> MatterDocument:
+def _document(matter: Matter, guides: Iterable[Guide], variant_words: dict[str, str]) -> MatterDocument:
     representative = _representative(list(guides))
     return MatterDocument(
         code=matter.code,
@@ -113,4 +120,5 @@ def _document(matter: Matter, guides: Iterable[Guide]) -> MatterDocument:
         faq_questions=tuple(entry.q for entry in matter.faq),
         high_frequency=matter.high_frequency,
         checksum=matter.checksum,
+        variant_words=(variant_words[matter.name],) if matter.name in variant_words else (),
     )

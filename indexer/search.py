@@ -15,8 +15,14 @@ this question and divided by a temperature; BM25 is divided by the best BM25 sco
 sum ranks matters. The weights were tuned on the development questions
 (``daofu eval retrieval``) and live in :class:`FusionWeights`, not in the ranking code.
 
-"No match" is decided on absolute evidence, not on the relative score: a question whose best
-question-to-question cosine is low is about nothing in the catalogue.
+"No match" (nothing plausible) is decided on absolute evidence, not on the relative score: a
+question whose best question-to-question cosine is low and whose words are not the catalogue's is
+about nothing in the catalogue. Whether a plausible candidate is sure enough to be shown alone is
+the dialogue's decision (``bot/actions/answer_bands.py``).
+
+Before scoring, the question is rewritten in plain words (:mod:`indexer.colloquial`: Ningbo
+words, older people's words, typing slips) and the embedding sees only the clauses that carry the
+need (:mod:`indexer.clauses`); BM25 sees every word.
 
 Each ranked matter is then shown as one guide: the guide of the asker's place (a town's own
 guide, else its district's, else the city's). When the matter is implemented per district and
@@ -39,8 +45,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from daofu.config import Settings
+from indexer.clauses import focus
+from indexer.colloquial import ColloquialRewriter
 from indexer.documents import GuideEntry
 from indexer.encoder import QueryEncoder
+from indexer.families import Families
 from indexer.regions import Place, RegionResolver
 from indexer.store import IndexData, dictionary_path, load_index
 from indexer.text import TextAnalyzer, normalize
@@ -62,12 +71,19 @@ class FusionWeights:
     question_temperature: float = 0.1
     lexical: float = 0.25
     high_frequency: float = 0.4
-    # No match when the best question-to-question cosine is below this, or when the question's
-    # words (place names left out) barely occur in any matter (best BM25 below the second bound).
-    # Both calibrated on the development questions: 90 % of the questions without an answer are
-    # rejected, 0.5 % of the answerable ones are.
+    # Weak evidence when the best question-to-question cosine is below this, or when the
+    # question's words (place names left out) barely occur in any matter (best BM25 below the
+    # second bound). Calibrated on the development questions: 90 % of the questions without an
+    # answer fall below, 0.5 % of the answerable ones do.
     min_question_similarity: float = 0.8975
     min_content_lexical: float = 7.0
+    # ... but strong evidence of one kind still makes a plausible candidate: a typo leaves the
+    # words unknown while the meaning is close (cosine at or above the first bound), and a long
+    # question's cosine is low while its words are the catalogue's (BM25 at or above the second).
+    # No development or written question without an answer reaches either bound
+    # (``python -m indexer.calibration``).
+    plausible_question_similarity: float = 0.925
+    plausible_content_lexical: float = 15.0
     # Which signals rank: "hybrid", or one alone as a baseline ("lexical", "dense").
     mode: str = "hybrid"
     # The lexical baseline's own no-match rule: best BM25 score below this.
@@ -154,6 +170,12 @@ class Searcher:
             if guide.matter_code in self._matter_position:
                 self._guides_by_matter[self._matter_position[guide.matter_code]][guide.region_code] = guide
         self._city = next((p for p in data.places if p.level == RegionLevel.CITY), None)
+        self.rewriter = ColloquialRewriter.load()
+        self.families = Families.derive((m.code, m.name, m.high_frequency) for m in data.matters)
+        # Words that name something in the catalogue: the tokens of matter names and aliases.
+        self._name_words = frozenset(
+            token for m in data.matters for text in (m.name, *m.aliases) for token in analyzer.tokens(text)
+        ) | frozenset(word for s in analyzer.synonyms for word in (s.colloquial, *s.official))
 
     @classmethod
     def load(cls, settings: Settings, catalog_checksum: str | None = None, weights: FusionWeights | None = None):
@@ -193,7 +215,7 @@ class Searcher:
         if not 1 <= top_k <= MAX_TOP_K:
             raise ValueError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
         started = time.monotonic()
-        query = normalize(text)[:MAX_QUERY_CHARS]
+        query = self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS])
         place, source = self._place(query, region)
         if place is None and default_region:
             place, source = self.resolver.resolve_name(default_region), "context"
@@ -207,10 +229,15 @@ class Searcher:
         else:
             content = self.data.lexical.scores(self.analyzer.query_tokens(self.resolver.strip_places(query)))
             signals["content_lexical_best"] = float(content.max())
-            no_match = (
+            weak = (
                 signals["question_best"] < self.weights.min_question_similarity
                 or signals["content_lexical_best"] < self.weights.min_content_lexical
             )
+            strong = (
+                signals["question_best"] >= self.weights.plausible_question_similarity
+                or signals["content_lexical_best"] >= self.weights.plausible_content_lexical
+            )
+            no_match = weak and not strong
         order = np.argsort(-scores)[:top_k]
         hits = [self._hit(int(m), float(scores[m]), place, tokens) for m in order]
         return SearchResult(text, hits, no_match, place, source, time.monotonic() - started, signals)
@@ -236,6 +263,18 @@ class Searcher:
     def resolve_region(self, name: str) -> Place | None:
         return self.resolver.resolve_name(name)
 
+    def name_words(self, matter_code: str) -> set[str]:
+        """The tokens of a matter's name and aliases (what a question names it by)."""
+        position = self._matter_position.get(matter_code)
+        if position is None:
+            return set()
+        matter = self.data.matters[position]
+        return {token for text in (matter.name, *matter.aliases) for token in self.analyzer.query_tokens(text)}
+
+    def need_of(self, query: str) -> str:
+        """The clauses of a long question that carry the need (:mod:`indexer.clauses`)."""
+        return focus(query, self._name_words.__contains__, self.analyzer.tokens)
+
     # --- internals ------------------------------------------------------------------------
 
     def _place(self, query: str, region: str | None) -> tuple[Place | None, str | None]:
@@ -258,7 +297,7 @@ class Searcher:
         signals = {"lexical_best": best_lexical}
         if w.mode == "lexical":
             return lexical, signals, tokens
-        vector = self.encoder.encode(query)
+        vector = self.encoder.encode(self.need_of(query))
         passage = self.data.passages.matter_scores(vector, depth=len(self.data.matters))
         question = self.data.questions.matter_scores(vector, depth=min(1024, len(self.data.questions.vectors)))
         # Matters beyond the question channel's depth get that channel's floor, not -1.

@@ -17,7 +17,7 @@ from bot.actions.showing import present, region_question, remember_place, show_m
 from bot.actions.state import PENDING_APPLY, PENDING_ASPECT
 from daofu.choices import choice_in
 from daofu.messages import Button, Text, payload
-from indexer.search import SearchResult
+from indexer.search import Searcher, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,14 @@ def search_need(turn: Turn, text: str) -> SearchResult:
     if result.place is not None and result.place_source == "text":
         remember_place(turn, result.place)
     return result
+
+
+def option_words(searcher: Searcher, guide_id: str) -> str:
+    """What an option on screen is called: the matter's name, and a sibling's case in plain words."""
+    name = searcher.matter_name(searcher.matter_of_guide(guide_id) or "") or ""
+    family = searcher.families.of(name)
+    member = family.member(name) if family else None
+    return f"{name} {member.words}" if member else name
 
 
 def take_applicant(turn: Turn) -> None:
@@ -73,7 +81,7 @@ def find_service(turn: Turn) -> None:
         return
     result = search_need(turn, text)
     state.pending_query = text
-    decision = decide(result)
+    decision = decide(result, searcher.families)
     present(turn, decision)
     remember_gap(turn, text, decision)
     log.info("search: %s, %d hits, no_match=%s", decision.step.value, len(result.hits), result.no_match)
@@ -97,7 +105,7 @@ class ActionChooseOption(DaofuAction):
         if guide_id is None and state.candidates:
             index = choice_in(state.user_text, len(state.candidates))
             if index is None:
-                names = [searcher.matter_name(searcher.matter_of_guide(c) or "") or "" for c in state.candidates]
+                names = [option_words(searcher, c) for c in state.candidates]
                 index = best_name_match(state.user_text, names)
             if index is not None:
                 guide_id = state.candidates[index]
@@ -139,7 +147,7 @@ class ActionSetRegion(DaofuAction):
             then = {PENDING_APPLY: PENDING_APPLY, PENDING_ASPECT: state.pending_aspect}.get(pending or "")
             show_matter(turn, state.matter_code, then)
         elif state.pending_query:
-            present(turn, decide(search_need(turn, state.pending_query)))
+            present(turn, decide(search_need(turn, state.pending_query), searcher.families))
         else:
             turn.say(Text(f"好的，已记下您在{place.name}。请问您要办理什么事情？"))
 

@@ -22,7 +22,7 @@ from bot.actions.base import Turn
 log = logging.getLogger(__name__)
 
 # How each kind of answer counts in the knowledge-gap list; a guide on screen is not a gap.
-GAP_BANDS = {Step.NO_MATCH.value: "nothing", Step.CHOOSE.value: "plausible"}
+GAP_BANDS = {Step.NO_MATCH.value: "nothing", Step.CHOOSE.value: "plausible", Step.FAMILY.value: "plausible"}
 
 
 def remember_gap(turn: Turn, question: str, decision: Decision) -> None:

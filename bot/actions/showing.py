@@ -17,6 +17,7 @@ from bot.actions.base import HUMAN_BUTTON, Turn
 from bot.actions.guide_messages import aspect_answer, default_applicant, form_handoff, guide_card
 from bot.actions.state import PENDING_APPLY, PENDING_ASPECT, PENDING_CARD
 from daofu.messages import Button, Text, payload
+from indexer.families import Family
 from indexer.regions import Place
 from indexer.search import SearchHit
 from knowledge.records import RegionLevel
@@ -97,14 +98,46 @@ def show_matter(turn: Turn, matter_code: str, then: str | None = None) -> None:
 
 
 def offer_options(turn: Turn, hits: list[SearchHit]) -> None:
-    """ "您要办理的是哪一项？" with one numbered button per candidate."""
+    """ "您是不是要办：" with one numbered button per candidate (the plausible band)."""
     state = turn.state
     state.candidates = [hit.guide_id for hit in hits]
     state.offer = None
     buttons = tuple(
         Button(f"{i}. {hit.name}", payload("choose_option", guide_id=hit.guide_id)) for i, hit in enumerate(hits, 1)
     )
-    lead = "您要办的是哪一项？请点选：" if state.elder else "找到几项相近的事项，您要办理的是哪一项？（也可以回复序号）"
+    lead = (
+        "您是不是要办：请点选一项。"
+        if state.elder
+        else "您是不是要办：（请点选一项，或回复序号；都不是的话，换个说法告诉我要办的事）"
+    )
+    turn.say(Text(lead, buttons))
+
+
+def offer_family(turn: Turn, family: Family, others: list[SearchHit]) -> None:
+    """Siblings of one family: ask which case is the person's, every case offered, most common first.
+
+    The other close candidates of the search (``others``, not of the family) follow the cases, so
+    a need that is not a case of the family is still one tap away.
+    """
+    state, searcher = turn.state, turn.services.searcher()
+    place = current_place(turn)
+    options: list[tuple[str, str]] = []
+    for member in family.members:
+        chosen = searcher.guide_for_place(member.code, place)
+        if chosen is not None:
+            options.append((chosen[0].guide_id, member.words))
+    options += [(hit.guide_id, hit.name) for hit in others if family.member(hit.name) is None]
+    state.candidates = [guide_id for guide_id, _ in options]
+    state.offer = None
+    buttons = tuple(
+        Button(f"{i}. {words}", payload("choose_option", guide_id=guide_id))
+        for i, (guide_id, words) in enumerate(options, 1)
+    )
+    lead = (
+        f"「{family.base}」分几种情况，您是哪一种？"
+        if state.elder
+        else f"「{family.base}」按情况分几项办理，您是哪一种情况？（请点选，或回复序号）"
+    )
     turn.say(Text(lead, buttons))
 
 
@@ -140,7 +173,7 @@ def say_no_match(turn: Turn) -> None:
     text = (
         f"抱歉，没有找到与“{question[:40]}”对应的办事指南。"
         "您可以换个说法，比如说明要办的证件或要做的事（如“补办身份证”“开饭店办许可证”），"
-        "或看看下面的热门事项。需要为您转人工客服吗？"
+        "或看看下面的热门事项；也可以拨打12345政务服务热线。需要为您转人工客服吗？"
     )
     buttons = tuple(Button(name, payload("choose_option", guide_id=guide_id)) for guide_id, name in hot)
     turn.say(Text(text, (*buttons, HUMAN_BUTTON)))
@@ -153,5 +186,8 @@ def present(turn: Turn, decision: Decision, then: str | None = None) -> None:
     elif decision.step is Step.CHOOSE:
         turn.state.pending_aspect = then if then != PENDING_APPLY else None
         offer_options(turn, decision.hits)
+    elif decision.step is Step.FAMILY and decision.family is not None:
+        turn.state.pending_aspect = then if then != PENDING_APPLY else None
+        offer_family(turn, decision.family, decision.hits)
     else:
         show_matter(turn, decision.top.matter_code, then)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from bot.actions.answer_bands import overrides_out_of_scope
 from bot.actions.base import HUMAN_BUTTON, DaofuAction, Turn
 from bot.actions.find_matter import find_service
 from bot.actions.follow_up import Route, aspect_in, follow_up
@@ -12,6 +15,8 @@ from bot.actions.stale_buttons import button_guide, say_stale_confirmation
 from bot.actions.state import OFFER_SWITCH, PENDING_APPLY
 from bot.actions.yes_no import is_yes_no
 from daofu.messages import Text
+
+log = logging.getLogger(__name__)
 
 SMALL_TALK = (
     "我是甬导服，宁波政务服务的智能导服助手（不是真人）。我能帮您找到要办的事项，"
@@ -74,11 +79,27 @@ class ActionChitchat(DaofuAction):
 
 
 class ActionOutOfScope(DaofuAction):
+    """ "不在政务服务范围内" — only when search does not say otherwise.
+
+    The NLU sees a few thousand examples; search sees the whole catalogue. A request the NLU
+    takes for tickets or weather but that search finds a plausible matter for, told at length or
+    naming the matter ("我七十多了眼睛不好，社保卡密码忘记掉了…"),
+    is searched as a need (:func:`~bot.actions.answer_bands.overrides_out_of_scope`).
+    """
+
     action_name = "action_out_of_scope"
 
     def decide(self, turn: Turn) -> None:
         if on_screen_question(turn):
             return
+        text = turn.state.user_text
+        if text.strip():
+            searcher = turn.services.searcher()
+            result = searcher.search(text, top_k=5, default_region=turn.state.region)
+            if result.hits and overrides_out_of_scope(result, searcher.name_words(result.hits[0].matter_code)):
+                log.info("out_of_scope overruled by search: %s", result.hits[0].name)
+                find_service(turn)
+                return
         turn.state.offer = "handoff"
         turn.say(Text(OUT_OF_SCOPE, (HUMAN_BUTTON,)))
 

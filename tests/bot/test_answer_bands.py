@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actions.answer_bands import Step, best_name_match, decide
+from bot.actions.answer_bands import (
+    CONFIDENT_MARGIN,
+    Step,
+    best_name_match,
+    decide,
+    is_confident,
+    overrides_out_of_scope,
+)
 from daofu.choices import choice_in as ordinal_in
+from indexer.families import Families
 from indexer.search import SearchHit, SearchResult
 
 
@@ -61,3 +69,66 @@ def test_an_option_can_be_named_by_its_distinctive_words():
     assert best_name_match("换领那个", names) == 1
     assert best_name_match("补领", names) == 2
     assert best_name_match("身份证", names) is None  # shared by all: no winner
+
+
+def test_an_option_can_be_named_by_its_case_in_order():
+    names = ["户口迁移（父母投靠子女）", "户口迁移（子女投靠父母）"]
+    assert best_name_match("是子女投靠父母", names) == 1
+    assert best_name_match("父母投靠子女那个", names) == 0
+
+
+def family_of(*cases: str) -> Families:
+    return Families.derive(
+        [(f"m-{i}", f"户口迁移（{case}）", False) for i, case in enumerate(cases)],
+        variant_words={"户口迁移（子女投靠父母）": "孩子的户口迁到父母这里"},
+    )
+
+
+def test_siblings_among_the_leading_candidates_ask_the_family_question():
+    families = family_of("夫妻投靠", "子女投靠父母", "父母投靠子女")
+    decision = decide(
+        result(hit("户口迁移（父母投靠子女）", 0.6), hit("户口迁移（子女投靠父母）", 0.58), hit("居住证申领", 0.5)),
+        families,
+    )
+    assert decision.step is Step.FAMILY and decision.family is not None
+    # Every case is offered, not only the ones search found; the person's words where there are some.
+    assert [m.words for m in decision.family.members] == ["夫妻投靠", "孩子的户口迁到父母这里", "父母投靠子女"]
+
+
+def test_a_confident_sibling_is_shown_without_asking():
+    families = family_of("夫妻投靠", "子女投靠父母")
+    decision = decide(result(hit("户口迁移（夫妻投靠）", 0.8), hit("户口迁移（子女投靠父母）", 0.4)), families)
+    assert decision.step is Step.CARD
+
+
+def test_unrelated_close_candidates_are_offered_as_plain_options():
+    families = family_of("夫妻投靠", "子女投靠父母")
+    decision = decide(result(hit("户口迁移（夫妻投靠）", 0.6), hit("居住证申领", 0.58)), families)
+    assert decision.step is Step.CHOOSE
+
+
+def test_candidates_far_below_the_best_are_not_offered():
+    decision = decide(result(hit("甲", 0.6), hit("乙", 0.55), hit("丙", -0.9)))
+    assert [h.name for h in decision.hits] == ["甲", "乙"]
+
+
+def test_confidence_band_boundary():
+    assert is_confident(result(hit("甲", 0.6), hit("乙", 0.6 - CONFIDENT_MARGIN)))
+    assert not is_confident(result(hit("甲", 0.6), hit("乙", 0.6 - CONFIDENT_MARGIN + 0.01)))
+    assert not is_confident(result(hit("甲", 0.9), no_match=True))
+
+
+def named(name: str, score: float, why: tuple[str, ...]) -> SearchHit:
+    return SearchHit(f"g-{name}", f"m-{name}", name, "宁波市", "3302", "部门", score, why)
+
+
+def test_out_of_scope_is_overruled_by_a_plausible_candidate_named_or_told_at_length():
+    words = {"婚前", "医学", "检查", "婚检"}
+    named_twice = result(named("婚前医学检查", 0.9, ("婚前", "婚检")), named("内地居民结婚登记", 0.85, ()))
+    assert overrides_out_of_scope(named_twice, words)
+    generic = result(named("婚前医学检查", 0.9, ("检查",)), named("内地居民结婚登记", 0.5, ()))
+    assert not overrides_out_of_scope(generic, words)
+    long = SearchResult("我们下个月办婚礼，结婚之前想两个人一起去做个检查，去哪里做", generic.hits, False, None, None)
+    assert overrides_out_of_scope(long, words)
+    nothing = SearchResult(long.query, generic.hits, True, None, None)
+    assert not overrides_out_of_scope(nothing, words)
