@@ -272,7 +272,8 @@ def wait_until_healthy(processes: list[ManagedProcess], timeout: float) -> None:
                     f"(log: {process.log_path})"
                 )
             if process.healthy():
-                log.info("%s is healthy at %s", process.name, process.health_url)
+                # Rasa's health URL carries its API token in the query: never log the query.
+                log.info("%s is healthy at %s", process.name, process.health_url.split("?", 1)[0])
                 pending.remove(process)
         if pending and time.monotonic() > deadline:
             names = ", ".join(p.name for p in pending)

@@ -7,6 +7,7 @@ minute a real Rasa needs (the real one is killed in tests/e2e/test_lifecycle.py)
 
 from __future__ import annotations
 
+import logging
 import stat
 import subprocess
 import sys
@@ -18,7 +19,8 @@ import pytest
 import yaml
 
 from daofu.config import PROJECT_ROOT, Settings
-from daofu.processes import ManagedProcess, ServerPair, shown_command, write_rasa_endpoints
+from daofu.ports import free_port
+from daofu.processes import ManagedProcess, ServerPair, shown_command, wait_until_healthy, write_rasa_endpoints
 from daofu.secrets import action_token, rasa_token
 from daofu.supervisor import GaveUp, RestartPolicy, Supervisor
 from tests.e2e.conftest import make_runtime_dir
@@ -140,3 +142,22 @@ def test_servers_stop_when_their_supervisor_is_killed_hard(tmp_path):
     while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not Path(f"/proc/{child}").exists()
+
+
+def test_a_health_url_with_a_token_is_logged_without_it(tmp_path, caplog):
+    """Rasa's health check carries its API token; the "is healthy" line must not show it."""
+    port = free_port()
+    server = ManagedProcess(
+        "rasa",
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(tmp_path)],
+        f"http://127.0.0.1:{port}/?token=secret-token-0123456789",
+        tmp_path / "rasa.log",
+    )
+    server.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="daofu.processes"):
+            wait_until_healthy([server], timeout=30)
+    finally:
+        server.stop()
+    assert f"rasa is healthy at http://127.0.0.1:{port}/" in caplog.text
+    assert "secret-token" not in caplog.text
