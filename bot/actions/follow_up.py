@@ -20,7 +20,7 @@ from __future__ import annotations
 from enum import Enum
 from functools import cache
 
-from bot.actions.answer_bands import Step, decide
+from bot.actions.answer_bands import decide
 from bot.actions.base import Turn
 from bot.actions.guide_messages import aspect_buttons
 from bot.actions.guide_questions import Basis, GuideReply, answer_from_guide
@@ -143,7 +143,7 @@ def follow_up(turn: Turn, text: str, aspect_hint: str | None = None, strict: boo
     ranker = ranker_of(searcher)
     reply = answer_from_guide(guide, text, ranker)
     said = guide_text(guide)
-    words = [w for w in content_words(searcher, text) if not clearly_names(searcher, w, said)]
+    words = [w for w in content_words(searcher, text) if asks_to_do(text, w) or not clearly_names(searcher, w, said)]
     foreign = [w for w in words if known(searcher, w)]
     # Words the catalogue does not use ("孩子读书的事") may still mean another need the search finds
     # by meaning: worth asking about when the guide on screen has no answer.
@@ -154,12 +154,13 @@ def follow_up(turn: Turn, text: str, aspect_hint: str | None = None, strict: boo
         if not result.no_match and decision.hits and guide.matter.code not in close:
             top = decision.hits[0]
             named = [w for w in foreign if clearly_names(searcher, w, f"{top.name} {' '.join(top.why)}")]
-            if named and decision.step is not Step.CHOOSE:
-                # A clear winner about the new words: "另外我驾驶证也快到期了" with an ID card on screen.
+            if named:
+                # The new words name another need: "另外我驾驶证也快到期了" with an ID card on screen.
+                # Search then shows that guide, or asks which one when several are close.
                 return Route.SWITCH
-            if named or not reply.answered:
-                # New words but no clear winner ("提前多久可以换" → 提前退休?), or words the guide
-                # cannot answer: ask in one line, keep the guide on screen.
+            if not reply.answered:
+                # Words the guide cannot answer and the search finds only by meaning ("孩子上学的事"
+                # → 户口迁移?): ask in one line, keep the guide on screen.
                 confirm_switch(turn, guide, top.guide_id, top.name, text)
                 return Route.ANSWERED
     if not reply.answered and not asks_about_acting(text, ranker) and aspect_in(text) is None:
@@ -167,6 +168,16 @@ def follow_up(turn: Turn, text: str, aspect_hint: str | None = None, strict: boo
         return Route.NOT_ABOUT_IT if strict else Route.SWITCH
     say_reply(turn, guide, text, reply, aspect_hint)
     return Route.ANSWERED
+
+
+# Verbs that, right after a word, make it the thing to be done ("身份证办理", "驾驶证换领"), not a
+# document the guide on screen happens to list among its materials.
+DOING_VERBS = ("办理", "补办", "换领", "申领", "申请", "怎么办", "要办", "去办")
+
+
+def asks_to_do(text: str, word: str) -> bool:
+    """Whether ``text`` asks to get ``word`` done ("那身份证办理要带什么材料"), not about it as a document."""
+    return any(f"{word}{verb}" in text for verb in DOING_VERBS)
 
 
 def asks_about_acting(text: str, ranker: SentenceRanker) -> bool:
