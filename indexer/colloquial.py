@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.word_tables import read_pairs
+
 WORDS_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "colloquial_words.tsv"
 
 # 好 + a short verb phrase + 伐 at the end of a clause: "好补伐" → "能补吗".
@@ -41,16 +43,8 @@ class ColloquialRewriter:
 
     @classmethod
     def load(cls, path: Path = WORDS_FILE) -> ColloquialRewriter:
-        table: dict[str, str] = {}
-        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            line = raw.split("#", 1)[0].rstrip()
-            if not line.strip():
-                continue
-            fields = line.split("\t")
-            if len(fields) != 2 or not fields[0].strip():
-                raise ColloquialWordsError(f"{path}:{number}: expected 'spoken<TAB>plain', got {raw!r}")
-            table[fields[0].strip()] = fields[1].strip()
-        return cls(table)
+        pairs = read_pairs(path, "spoken<TAB>plain", ColloquialWordsError, right_required=False)
+        return cls(dict(pairs))
 
     def __post_init__(self) -> None:
         forms = sorted(self.table, key=len, reverse=True)

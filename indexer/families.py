@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.word_tables import read_pairs
+
 VARIANT_WORDS_FILE = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "variant_words.tsv"
 _VARIANT = re.compile(r"^(?P<base>.+?)（(?P<case>[^（）]+)）$")
 
@@ -55,14 +57,7 @@ def load_variant_words(path: Path = VARIANT_WORDS_FILE) -> dict[str, str]:
     words: dict[str, str] = {}
     if not path.exists():
         return words
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.split("#", 1)[0].rstrip()
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != 2 or not fields[0].strip() or not fields[1].strip():
-            raise ValueError(f"{path}:{number}: expected 'matter name<TAB>words a person uses', got {raw!r}")
-        words[fields[0].strip()] = fields[1].strip()
+    words.update(read_pairs(path, "matter name<TAB>words a person uses"))
     return words
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.text import normalize
+from indexer.word_tables import read_pairs
 from knowledge.records import RegionLevel
 
 ALIASES_FILE = Path(__file__).parent / "data" / "place_aliases.tsv"
@@ -56,16 +57,8 @@ class Place:
 
 
 def load_place_aliases(path: Path = ALIASES_FILE) -> dict[str, list[str]]:
-    aliases: dict[str, list[str]] = {}
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.split("#", 1)[0].rstrip()
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != 2:
-            raise ValueError(f"{path}:{number}: expected 'official name<TAB>alias|alias', got {raw!r}")
-        aliases[fields[0].strip()] = [a.strip() for a in fields[1].split("|") if a.strip()]
-    return aliases
+    pairs = read_pairs(path, "official name<TAB>alias|alias", right_required=False)
+    return {name: [a.strip() for a in listed.split("|") if a.strip()] for name, listed in pairs}
 
 
 def short_form(name: str) -> str | None:

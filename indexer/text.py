@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.word_tables import read_pairs
+
 log = logging.getLogger(__name__)
 
 SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.tsv"
@@ -68,15 +70,9 @@ class Synonym:
 def load_synonyms(path: Path = SYNONYMS_FILE) -> list[Synonym]:
     """Read the synonym table; a malformed line is an error that names the line."""
     synonyms: list[Synonym] = []
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.split("#", 1)[0].rstrip()
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != 2 or not fields[0].strip() or not fields[1].strip():
-            raise ValueError(f"{path}:{number}: expected 'colloquial<TAB>official|official', got {raw!r}")
-        official = tuple(normalize(word) for word in fields[1].split("|") if word.strip())
-        synonyms.append(Synonym(normalize(fields[0]), official))
+    for colloquial, listed in read_pairs(path, "colloquial<TAB>official|official"):
+        official = tuple(normalize(word) for word in listed.split("|") if word.strip())
+        synonyms.append(Synonym(normalize(colloquial), official))
     return synonyms
 
 
