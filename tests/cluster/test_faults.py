@@ -70,8 +70,15 @@ def tracker(cluster: RunningCluster, rasa: str, sender: str) -> dict:
 
 
 def live_rasa(cluster: RunningCluster) -> str:
-    """A Rasa instance that runs (an earlier test may have killed the other)."""
-    return next(name for name in ("rasa-1", "rasa-2") if cluster.pid(name) is not None)
+    """A Rasa instance that answers (an earlier test may have killed the other, still loading again)."""
+
+    def answering() -> str | None:
+        rows = {row.name: row for row in cluster.control().status()}
+        return next((name for name in ("rasa-1", "rasa-2") if rows[name].healthy), None)
+
+    name = wait_for(answering, timeout=120)
+    assert isinstance(name, str), "no Rasa instance answered within 120 s"
+    return name
 
 
 def test_status_shows_every_component_healthy(cluster: RunningCluster) -> None:
