@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from sanic import Sanic
 
 from daofu.config import Settings
 from daofu.services import Services
@@ -50,3 +53,19 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 def api_stub() -> Iterator[WeChatApiStub]:
     with WeChatApiStub(appid="wx-test-appid", secret="test-secret") as stub:
         yield stub
+
+
+@asynccontextmanager
+async def asgi_lifespan(app: Sanic) -> AsyncIterator[Sanic]:
+    """Run ``app``'s start-up and shutdown through the ASGI lifespan, as a server would, around the block."""
+    inbox: asyncio.Queue = asyncio.Queue()
+    outbox: asyncio.Queue = asyncio.Queue()
+    lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
+    await inbox.put({"type": "lifespan.startup"})
+    assert (await outbox.get())["type"] == "lifespan.startup.complete"
+    try:
+        yield app
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        await outbox.get()
+        await lifespan

@@ -15,7 +15,7 @@ from bot.actions.greeting import GREETING
 from channels.action_endpoint import TOKEN_HEADER, action_blueprint, create_executor
 from daofu.config import Settings
 from daofu.secrets import SecretFileError, action_token, local_secret
-from tests.channels.conftest import services_for
+from tests.channels.conftest import asgi_lifespan, services_for
 
 TOKEN = "action-endpoint-test-token-0123456789"
 _names = itertools.count()
@@ -37,24 +37,17 @@ def call(*requests: tuple[str, dict, object]) -> list[httpx.Response]:
     app.blueprint(action_blueprint(create_executor(services_for(Settings())), TOKEN))
 
     async def scenario() -> list[httpx.Response]:
-        inbox: asyncio.Queue = asyncio.Queue()
-        outbox: asyncio.Queue = asyncio.Queue()
-        lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
-        await inbox.put({"type": "lifespan.startup"})
-        assert (await outbox.get())["type"] == "lifespan.startup.complete"
-        try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
-                out = []
-                for path, headers, body in requests:
-                    if body is None:
-                        out.append(await client.get(path, headers=headers))
-                    else:
-                        out.append(await client.post(path, headers=headers, json=body))
-                return out
-        finally:
-            await inbox.put({"type": "lifespan.shutdown"})
-            await outbox.get()
-            await lifespan
+        async with (
+            asgi_lifespan(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client,
+        ):
+            out = []
+            for path, headers, body in requests:
+                if body is None:
+                    out.append(await client.get(path, headers=headers))
+                else:
+                    out.append(await client.post(path, headers=headers, json=body))
+            return out
 
     return asyncio.run(scenario())
 

@@ -9,7 +9,7 @@ import httpx
 
 from channels.app import create_app
 from daofu.config import Settings
-from tests.channels.conftest import services_for
+from tests.channels.conftest import asgi_lifespan, services_for
 
 _names = itertools.count()
 CHAT = ("/api/chat", {"sender": "partner-1", "message": "你好"})
@@ -20,19 +20,10 @@ def post(settings: Settings, client: tuple[str, int], headers: dict[str, str] | 
     app.config.TOUCHUP = False
 
     async def scenario() -> httpx.Response:
-        inbox: asyncio.Queue = asyncio.Queue()
-        outbox: asyncio.Queue = asyncio.Queue()
-        lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
-        await inbox.put({"type": "lifespan.startup"})
-        assert (await outbox.get())["type"] == "lifespan.startup.complete"
-        try:
+        async with asgi_lifespan(app):
             transport = httpx.ASGITransport(app=app, client=client)
             async with httpx.AsyncClient(transport=transport, base_url="http://s") as http:
                 return await http.post(CHAT[0], json=CHAT[1], headers=headers or {})
-        finally:
-            await inbox.put({"type": "lifespan.shutdown"})
-            await outbox.get()
-            await lifespan
 
     return asyncio.run(scenario())
 

@@ -19,6 +19,7 @@ import channels.forms
 from daofu.config import PROJECT_ROOT, Settings
 from daofu.services import Services
 from knowledge import DEMO_NOTICE
+from tests.channels.conftest import asgi_lifespan
 
 GUIDE = "NB-330212-NBC-A-033"  # 居民身份证换领, 鄞州区
 MATTER = "NBC-A-033"
@@ -41,19 +42,10 @@ def fetch(settings: Settings, *requests: tuple[str, str, dict]) -> list[httpx.Re
     channels.forms.install(app, Services.open(settings))
 
     async def scenario() -> list[httpx.Response]:
-        inbox: asyncio.Queue = asyncio.Queue()
-        outbox: asyncio.Queue = asyncio.Queue()
-        lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
-        await inbox.put({"type": "lifespan.startup"})
-        assert (await outbox.get())["type"] == "lifespan.startup.complete"
-        try:
+        async with asgi_lifespan(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
                 return [await client.request(method, path, params=params) for method, path, params in requests]
-        finally:
-            await inbox.put({"type": "lifespan.shutdown"})
-            await outbox.get()
-            await lifespan
 
     return asyncio.run(scenario())
 

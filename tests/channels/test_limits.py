@@ -11,7 +11,7 @@ import pytest
 from channels.app import create_app
 from channels.limits import RateLimiter, TooManyTurns, TurnLimits, body_limit
 from daofu.config import Settings
-from tests.channels.conftest import services_for
+from tests.channels.conftest import asgi_lifespan, services_for
 
 _names = itertools.count()
 
@@ -67,18 +67,11 @@ def serve(settings: Settings, requests: list[tuple[str, str, bytes | None]]) -> 
     app.config.TOUCHUP = False
 
     async def scenario() -> list[httpx.Response]:
-        inbox: asyncio.Queue = asyncio.Queue()
-        outbox: asyncio.Queue = asyncio.Queue()
-        lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
-        await inbox.put({"type": "lifespan.startup"})
-        assert (await outbox.get())["type"] == "lifespan.startup.complete"
-        try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
-                return [await client.request(m, p, content=b) for m, p, b in requests]
-        finally:
-            await inbox.put({"type": "lifespan.shutdown"})
-            await outbox.get()
-            await lifespan
+        async with (
+            asgi_lifespan(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client,
+        ):
+            return [await client.request(m, p, content=b) for m, p, b in requests]
 
     return asyncio.run(scenario())
 
