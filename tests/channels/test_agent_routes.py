@@ -25,7 +25,7 @@ from daofu.config import PROJECT_ROOT, Settings
 from daofu.records import ConversationRecords
 from knowledge.db import create_engine_for
 from knowledge.repository import Catalog
-from tests.channels.conftest import services_for
+from tests.channels.conftest import asgi_lifespan, services_for
 
 GUIDE = "NB-330212-NBC-A-033"
 TOKEN, OTHER_TOKEN = "route-test-token-1", "route-test-token-2"
@@ -68,24 +68,17 @@ def run(backend: AgentBackend, *calls: Call | Callable[[], None]) -> list[httpx.
     channels.agent.install(app, services_for(), backend=backend)
 
     async def scenario() -> list[httpx.Response]:
-        inbox: asyncio.Queue = asyncio.Queue()
-        outbox: asyncio.Queue = asyncio.Queue()
-        lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
-        await inbox.put({"type": "lifespan.startup"})
-        assert (await outbox.get())["type"] == "lifespan.startup.complete"
         out = []
-        try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
-                for call in calls:
-                    if callable(call):
-                        call()
-                        continue
-                    method, path, options = call
-                    out.append(await client.request(method, path, **options))
-        finally:
-            await inbox.put({"type": "lifespan.shutdown"})
-            await outbox.get()
-            await lifespan
+        async with (
+            asgi_lifespan(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client,
+        ):
+            for call in calls:
+                if callable(call):
+                    call()
+                    continue
+                method, path, options = call
+                out.append(await client.request(method, path, **options))
         return out
 
     return asyncio.run(scenario())

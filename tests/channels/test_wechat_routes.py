@@ -26,7 +26,7 @@ import channels.wechat
 from channels.wechat.crypto import sign
 from daofu.config import SettingsError
 from daofu.messages import BotMessage, read_turn
-from tests.channels.conftest import services_for
+from tests.channels.conftest import asgi_lifespan, services_for
 
 _names = itertools.count()
 TOKEN = "route-test-token"
@@ -74,24 +74,15 @@ def make_app(dialogue: Dialogue | None = None) -> Sanic:
 @contextlib.asynccontextmanager
 async def running(*apps: Sanic) -> AsyncIterator[list[httpx.AsyncClient]]:
     """Start ``apps`` through the ASGI lifespan; one HTTP client per app."""
-    lifespans = []
-    for app in apps:
-        inbox: asyncio.Queue = asyncio.Queue()
-        outbox: asyncio.Queue = asyncio.Queue()
-        task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
-        await inbox.put({"type": "lifespan.startup"})
-        assert (await outbox.get())["type"] == "lifespan.startup.complete"
-        lifespans.append((inbox, outbox, task))
-    clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") for app in apps]
-    try:
-        yield clients
-    finally:
-        for client in clients:
-            await client.aclose()
-        for inbox, outbox, task in lifespans:
-            await inbox.put({"type": "lifespan.shutdown"})
-            await outbox.get()
-            await task
+    async with contextlib.AsyncExitStack() as stack:
+        for app in apps:
+            await stack.enter_async_context(asgi_lifespan(app))
+        clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") for app in apps]
+        try:
+            yield clients
+        finally:
+            for client in clients:
+                await client.aclose()
 
 
 def serve(requests: list[tuple[str, str, dict, bytes]]) -> list[httpx.Response]:

@@ -25,7 +25,7 @@ from channels.dialogue import DialogueClient
 from daofu.config import Settings
 from daofu.ports import free_port
 from knowledge import DEMO_NOTICE
-from tests.channels.conftest import services_for
+from tests.channels.conftest import asgi_lifespan, services_for
 
 SENDER = "web-0123456789abcdef0123"
 _names = itertools.count()
@@ -39,18 +39,11 @@ async def running_app() -> AsyncIterator[Sanic]:
     app.config.TOUCHUP = False
     channels.widget.install(app, services_for(settings))
     app.ctx.dialogue = DialogueClient(settings.rasa_url, timeout=5)
-    inbox: asyncio.Queue = asyncio.Queue()
-    outbox: asyncio.Queue = asyncio.Queue()
-    lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
-    await inbox.put({"type": "lifespan.startup"})
-    assert (await outbox.get())["type"] == "lifespan.startup.complete"
-    try:
-        yield app
-    finally:
-        await app.ctx.dialogue.close()
-        await inbox.put({"type": "lifespan.shutdown"})
-        await outbox.get()
-        await lifespan
+    async with asgi_lifespan(app):
+        try:
+            yield app
+        finally:
+            await app.ctx.dialogue.close()
 
 
 def http(*requests: tuple[str, dict[str, Any]]) -> list[httpx.Response]:
