@@ -47,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def setup_steps() -> list[tuple[str, Callable[[Settings], object]]]:
     """The setup steps in dependency order; each decides by itself whether it has work to do."""
+    from bot.actions.scope import ensure_out_of_scope_vectors
     from bot.training import ensure_trained
     from indexer.build import ensure_index
     from indexer.life_events import check_life_events
@@ -61,6 +62,7 @@ def setup_steps() -> list[tuple[str, Callable[[Settings], object]]]:
         ("catalogue", ensure_catalog),
         ("life events", check_life_events),
         ("search index", ensure_index),
+        ("out-of-scope examples", ensure_out_of_scope_vectors),
         ("dialogue model", ensure_trained),
     ]
 

@@ -271,6 +271,18 @@ class Searcher:
         matter = self.data.matters[position]
         return {token for text in (matter.name, *matter.aliases) for token in self.analyzer.query_tokens(text)}
 
+    def need_vector(self, text: str, without_places: bool = False) -> np.ndarray:
+        """The e5 vector of ``text`` as search embeds it (rewritten, the clauses that carry the need);
+        ``without_places`` blanks place names first, for comparisons where where says nothing of what."""
+        return self.encoder.encode(self.need_text(text, without_places))
+
+    def need_text(self, text: str, without_places: bool = False) -> str:
+        """What :meth:`need_vector` embeds."""
+        query = self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS])
+        if without_places:
+            query = self.resolver.strip_places(query)
+        return self.need_of(query)
+
     def need_of(self, query: str) -> str:
         """The clauses of a long question that carry the need (:mod:`indexer.clauses`)."""
         return focus(query, self._name_words.__contains__, self.analyzer.tokens)

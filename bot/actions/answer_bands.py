@@ -14,7 +14,8 @@ without Rasa:
   (:attr:`Step.NO_MATCH`).
 
 "不在政务服务范围内" is not a band: it is said only when the NLU reads a request as clearly not a
-government service *and* search has no plausible candidate for it (:func:`overrides_out_of_scope`).
+government service *and* the request is not closer to the catalogue than to the NLU's own
+out-of-scope examples (:mod:`bot.actions.scope`).
 
 Calibration (``.venv/bin/python -m bot.tools.calibrate_bands --queries …dev_queries.jsonl --queries
 eval/written_questions.jsonl --margin 0.1 --margin 0.15``). dev = the shared development questions,
@@ -32,7 +33,7 @@ is among the options or the family's cases::
     0.15    catalogue       0.86      0.979       0.14          0.952      0.03    0.000  -
 
 0.15 is used: it halves the wrong cards (a wrong guide costs the person more than one extra tap)
-for a tenth fewer cards; 557 of the NLU's 565 out-of-scope examples stay out of scope.
+for a tenth fewer cards.
 """
 
 from __future__ import annotations
@@ -44,13 +45,9 @@ from indexer.families import Families, Family
 from indexer.search import SearchHit, SearchResult
 
 CONFIDENT_MARGIN = 0.15
-# A message this long is a need told with its background, never small talk or a ticket request.
-LONG_MESSAGE_CHARS = 25
 # Plausible candidates this far below the best are not worth a button.
 CANDIDATE_SPAN = 1.0
 MAX_OPTIONS = 5
-# Words every kind of matter uses: matching them says nothing about which matter is meant.
-GENERIC_NAME_WORDS = frozenset("查询 申请 登记 办理 证明 服务 信息 核发 审批 备案 变更 注销 补办 宁波 宁波市".split())
 
 
 class Step(Enum):
@@ -109,28 +106,6 @@ def leading_family(candidates: list[SearchHit], families: Families | None) -> Fa
         return None
     siblings = sum(1 for hit in candidates[1:3] if families.of(hit.name) is family)
     return family if siblings else None
-
-
-def names_the_matter(hit: SearchHit, name_words: set[str]) -> bool:
-    """Whether the question used at least two of the matter's own name words (not generic ones)."""
-    matched = {word for word in hit.why if len(word) >= 2 and word in name_words and word not in GENERIC_NAME_WORDS}
-    return len(matched) >= 2
-
-
-def overrides_out_of_scope(result: SearchResult, name_words: set[str]) -> bool:
-    """Whether a request the NLU read as "not a government service" is one after all.
-
-    The NLU learnt "out of scope" from short examples (tickets, weather, shopping) and takes
-    most long messages for one: on the written questions it put 135 of 273 real needs there.
-    Search overrules it when it has a plausible candidate and either the message is long
-    (:data:`LONG_MESSAGE_CHARS`; no out-of-scope example is) or it names the candidate by two of
-    its own words. Measured: 136 of the 156 dev and written needs the NLU calls out of scope are
-    searched, 1 of the 61 questions without an answer and 8 of the NLU's 565 out-of-scope
-    examples are (``python -m indexer.calibration``).
-    """
-    if result.no_match or not result.hits:
-        return False
-    return len(result.query) >= LONG_MESSAGE_CHARS or names_the_matter(result.hits[0], name_words)
 
 
 def best_name_match(text: str, names: list[str]) -> int | None:

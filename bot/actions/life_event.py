@@ -14,6 +14,7 @@ they want.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import cache
 
 from bot.actions.base import Turn
@@ -70,12 +71,14 @@ def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str) -> bool:
     return result.no_match or not result.hits or result.hits[0].name in event.matter_names()
 
 
-def offer_life_event(turn: Turn, text: str) -> bool:
+def offer_life_event(turn: Turn, text: str, accept: Callable[[str, LifeEvent], bool] | None = None) -> bool:
     """Show the life event ``text`` describes as an ordered list of matters; False when it describes
-    none (or also names a particular need), and nothing was said."""
+    none (or also names a particular need, or ``accept`` refuses the event), and nothing was said."""
     events = life_events(turn.services.catalog)
     found = events.match(text) if events is not None else None
     if found is None or not asks_about_the_event(turn, found.event, found.rest()):
+        return False
+    if accept is not None and not accept(text, found.event):
         return False
     remember_place(turn, turn.services.searcher().resolver.detect(text))
     show_life_event(turn, found.event)

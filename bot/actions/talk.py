@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.actions.answer_bands import overrides_out_of_scope
 from bot.actions.base import HUMAN_BUTTON, DaofuAction, Turn
 from bot.actions.find_matter import find_service
 from bot.actions.follow_up import Route, aspect_in, follow_up
 from bot.actions.guide_messages import aspect_buttons
 from bot.actions.leaving import hand_to_person
+from bot.actions.life_event import offer_life_event
+from bot.actions.scope import judge_for
 from bot.actions.showing import show_matter
 from bot.actions.stale_buttons import button_guide, say_stale_confirmation
 from bot.actions.state import OFFER_SWITCH, PENDING_APPLY
@@ -79,12 +80,11 @@ class ActionChitchat(DaofuAction):
 
 
 class ActionOutOfScope(DaofuAction):
-    """ "不在政务服务范围内" — only when search does not say otherwise.
+    """ "不在政务服务范围内" — only when neither a life event nor search says otherwise.
 
-    The NLU sees a few thousand examples; search sees the whole catalogue. A request the NLU
-    takes for tickets or weather but that search finds a plausible matter for, told at length or
-    naming the matter ("我七十多了眼睛不好，社保卡密码忘记掉了…"),
-    is searched as a need (:func:`~bot.actions.answer_bands.overrides_out_of_scope`).
+    The NLU sees a few hundred out-of-scope examples; search sees the whole catalogue. A request
+    the NLU takes for tickets or weather but that is closer to a life event or to the catalogue than
+    to any of those examples is answered as a need (:mod:`bot.actions.scope`).
     """
 
     action_name = "action_out_of_scope"
@@ -95,8 +95,11 @@ class ActionOutOfScope(DaofuAction):
         text = turn.state.user_text
         if text.strip():
             searcher = turn.services.searcher()
+            judge = judge_for(turn.services.settings, searcher)
+            if offer_life_event(turn, text, judge.is_the_event):
+                return
             result = searcher.search(text, top_k=5, default_region=turn.state.region)
-            if result.hits and overrides_out_of_scope(result, searcher.name_words(result.hits[0].matter_code)):
+            if judge.is_a_need(result):
                 log.info("out_of_scope overruled by search: %s", result.hits[0].name)
                 find_service(turn)
                 return

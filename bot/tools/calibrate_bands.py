@@ -6,8 +6,10 @@ dialogue does, and prints per band the share of questions and how often the band
 * ``confident`` — a card is shown; precision: its matter is an expected one;
 * ``plausible`` — options or the family question; right: an expected matter is offered;
 * ``nothing`` — "没有找到"; for questions without an answer that is the right reply;
-* ``oos kept`` — of the NLU's own out-of-scope examples (``bot/data/nlu.yml``), the share that
-  stays out of scope (search does not overrule it).
+* with ``--scope``, instead: for each pair of margins of :mod:`bot.actions.scope`, the share of
+  the needs that search would take over from an NLU that called them out of scope, and the share
+  of the questions without an answer and of the NLU's own out-of-scope examples it would take
+  over wrongly.
 
 The catalogue set uses each matter's name, aliases and FAQ questions as pseudo-questions. They
 are indexed texts, so it is an upper bound that shows whether the bands hold on the catalogue's
@@ -15,6 +17,7 @@ whole breadth (1,909 matters), not only on the few hundred the question files na
 
     .venv/bin/python -m bot.tools.calibrate_bands --queries ../shared/data/dev_queries.jsonl \\
         --queries eval/written_questions.jsonl [--margin 0.1 --margin 0.15 --margin 0.2]
+    .venv/bin/python -m bot.tools.calibrate_bands --scope --queries … [--scope-margin 0 --scope-margin 0.01 …]
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.actions.answer_bands import CONFIDENT_MARGIN, Step, decide, overrides_out_of_scope
+from tqdm import tqdm
+
+from bot.actions.answer_bands import CONFIDENT_MARGIN, Step, decide
+from bot.actions.scope import LONG_MESSAGE_CHARS, LONG_SCOPE_MARGIN, SCOPE_MARGIN, OutOfScopeExamples, scope_contrast
 from indexer.evaluate import LabelledQuery, read_queries
 from indexer.search import Searcher
 
@@ -123,17 +129,58 @@ def searcher_settings():
     return load_settings()
 
 
-def out_of_scope_kept(searcher: Searcher) -> tuple[int, int]:
-    """(kept, total) over the NLU's out-of-scope examples."""
-    from bot.tools.check_nlu import load_examples
+@dataclass(frozen=True)
+class ScopeCase:
+    """One question as :func:`bot.actions.scope.overrides_out_of_scope` sees it."""
 
-    examples = [e.text for e in load_examples() if e.intent == "out_of_scope"]
-    kept = 0
-    for text in examples:
+    plausible: bool  # search has a candidate and no no_match
+    contrast: float  # catalogue similarity minus the nearest out-of-scope example's
+    long: bool
+
+
+def scope_cases(searcher: Searcher, texts: list[str], examples: OutOfScopeExamples, leave_out: bool) -> list[ScopeCase]:
+    cases = []
+    for text in tqdm(texts, desc="scope", unit="question", leave=False, mininterval=2.0):
         result = searcher.search(text, top_k=5)
-        hits = result.hits
-        kept += not (hits and overrides_out_of_scope(result, searcher.name_words(hits[0].matter_code)))
-    return kept, len(examples)
+        nearest, _ = examples.nearest(searcher.need_vector(text, without_places=True), text if leave_out else None)
+        plausible = bool(result.hits) and not result.no_match and "question_best" in result.signals
+        long = len(text.strip()) >= LONG_MESSAGE_CHARS
+        cases.append(ScopeCase(plausible, scope_contrast(result, nearest), long))
+    return cases
+
+
+def searched_share(cases: list[ScopeCase], margin: float, long_margin: float) -> str:
+    """The share of ``cases`` search would take over from the NLU's out-of-scope reading."""
+    if not cases:
+        return "-"
+    searched = sum(c.plausible and c.contrast >= (long_margin if c.long else margin) for c in cases)
+    return f"{searched / len(cases):.3f}"
+
+
+def print_scope_table(
+    searcher: Searcher, sets: list[tuple[str, list[LabelledQuery]]], margins: list[float], long_margins: list[float]
+) -> None:
+    """Needs that would be searched vs requests without an answer that would be, per margin pair."""
+    examples = OutOfScopeExamples.load(searcher_settings(), searcher)
+    columns: list[tuple[str, list[ScopeCase]]] = []
+    negatives: list[str] = []
+    for name, queries in sets:
+        needs = [q.query for q in queries if q.expected]
+        columns.append((f"{name} needs", scope_cases(searcher, needs, examples, False)))
+        negatives += [q.query for q in queries if not q.expected]
+    columns.append(("negatives searched", scope_cases(searcher, negatives, examples, False)))
+    columns.append(("oos examples searched", scope_cases(searcher, list(examples.texts), examples, True)))
+    header = ["margin", "long"] + [f"{name} ({len(cases)})" for name, cases in columns]
+    rows = [header]
+    for margin in margins:
+        for long_margin in long_margins:
+            shares = [searched_share(cases, margin, long_margin) for _, cases in columns]
+            rows.append([f"{margin:.3f}", f"{long_margin:.3f}", *shares])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    print("out of scope overruled by search: share of each set that would be searched")
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    print()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,6 +191,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=Path, action="append", default=[], help="JSON-lines question file")
     parser.add_argument("--margin", type=float, action="append", help=f"confident margins (default {CONFIDENT_MARGIN})")
     parser.add_argument("--catalogue-sample", type=int, default=CATALOGUE_SAMPLE, help="pseudo-questions (0: none)")
+    parser.add_argument(
+        "--scope",
+        action="store_true",
+        help="instead of the bands: how often search would overrule the NLU's out-of-scope reading, per margin",
+    )
+    parser.add_argument(
+        "--scope-margin", type=float, action="append", help=f"short-message margins (default {SCOPE_MARGIN})"
+    )
+    parser.add_argument(
+        "--long-margin", type=float, action="append", help=f"long-message margins (default {LONG_SCOPE_MARGIN})"
+    )
     args = parser.parse_args(argv)
     for path in args.queries:
         if not path.exists():
@@ -152,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     sets = [(path.stem, read_queries(path)) for path in args.queries]
     if args.catalogue_sample > 0:
         sets.append(("catalogue", catalogue_questions(searcher, args.catalogue_sample)))
+    if args.scope:
+        print_scope_table(searcher, sets, args.scope_margin or [SCOPE_MARGIN], args.long_margin or [LONG_SCOPE_MARGIN])
+        return 0
     for margin in args.margin or [CONFIDENT_MARGIN]:
         rows = [HEADER] + [measure(searcher, name, queries, margin).row() for name, queries in sets]
         widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
@@ -159,8 +220,6 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
         print()
-    kept, total = out_of_scope_kept(searcher)
-    print(f"NLU out-of-scope examples kept out of scope: {kept}/{total} ({kept / max(total, 1):.3f})")
     return 0
 
 

@@ -10,7 +10,6 @@ from bot.actions.answer_bands import (
     best_name_match,
     decide,
     is_confident,
-    overrides_out_of_scope,
 )
 from daofu.choices import choice_in as ordinal_in
 from indexer.families import Families
@@ -116,19 +115,3 @@ def test_confidence_band_boundary():
     assert is_confident(result(hit("甲", 0.6), hit("乙", 0.6 - CONFIDENT_MARGIN)))
     assert not is_confident(result(hit("甲", 0.6), hit("乙", 0.6 - CONFIDENT_MARGIN + 0.01)))
     assert not is_confident(result(hit("甲", 0.9), no_match=True))
-
-
-def named(name: str, score: float, why: tuple[str, ...]) -> SearchHit:
-    return SearchHit(f"g-{name}", f"m-{name}", name, "宁波市", "3302", "部门", score, why)
-
-
-def test_out_of_scope_is_overruled_by_a_plausible_candidate_named_or_told_at_length():
-    words = {"婚前", "医学", "检查", "婚检"}
-    named_twice = result(named("婚前医学检查", 0.9, ("婚前", "婚检")), named("内地居民结婚登记", 0.85, ()))
-    assert overrides_out_of_scope(named_twice, words)
-    generic = result(named("婚前医学检查", 0.9, ("检查",)), named("内地居民结婚登记", 0.5, ()))
-    assert not overrides_out_of_scope(generic, words)
-    long = SearchResult("我们下个月办婚礼，结婚之前想两个人一起去做个检查，去哪里做", generic.hits, False, None, None)
-    assert overrides_out_of_scope(long, words)
-    nothing = SearchResult(long.query, generic.hits, True, None, None)
-    assert not overrides_out_of_scope(nothing, words)

@@ -1,0 +1,252 @@
+"""Whether a request the NLU reads as "not a government service" is one after all.
+
+The NLU learnt ``out_of_scope`` from a few hundred short examples (tickets, weather, shopping,
+remarks about people) and takes many real needs for one: short ones in words it never saw, and
+most long ones. Search sees the whole catalogue, so both readings are put in the same embedding
+space and compared:
+
+* **catalogue** — the best cosine between the question and the catalogue's question-like texts
+  (names, aliases, FAQ questions: search's ``question_best`` signal);
+* **out of scope** — the best cosine between the question and the NLU's own out-of-scope examples
+  (``bot/data/nlu.yml``), place names blanked on both sides: a place says where, not what
+  ("余姚哪家火锅好吃" must not pull every question about 余姚 out of scope).
+
+The request is searched as a need (:func:`overrides_out_of_scope`) when search has a plausible
+candidate (no ``no_match``) and the question is closer to the catalogue than to every out-of-scope
+example by :data:`SCOPE_MARGIN`; a message of :data:`LONG_MESSAGE_CHARS` or more needs only
+:data:`LONG_SCOPE_MARGIN` (no out-of-scope example is that long: a long message tells a situation).
+
+Calibration (``.venv/bin/python -m bot.tools.calibrate_bands --scope --queries …dev_queries.jsonl
+--queries eval/written_questions.jsonl --scope-margin … --long-margin …``), share of each set
+that would be searched if the NLU called it out of scope: for the needs (answerable questions,
+all of them: an upper bound on what the NLU may refuse) higher is better; for the questions
+without an answer and the NLU's own out-of-scope examples (each compared with the *other*
+examples) lower is better::
+
+    margin  long    dev needs (400)  written needs (273)  catalogue (600)  negatives (61)  oos examples (565)
+    0.000   -0.020            1.000                0.952            1.000           0.033               0.044
+    0.005   -0.020            0.995                0.952            1.000           0.016               0.039
+    0.005    0.005            0.995                0.930            1.000           0.000               0.039
+    0.010   -0.020            0.988                0.949            1.000           0.016               0.030
+    0.020   -0.020            0.960                0.934            1.000           0.016               0.019
+
+(written needs stop at 0.952 because search finds nothing plausible for the rest.) 0.005 and
+-0.020 are used: a real need refused is the worst answer the assistant can give, and an
+out-of-scope request that is searched still gets options, not a guide, or "没有找到".
+A message the NLU calls out of scope that names a life event by a trigger word ("结婚", "退休") is
+shown the event when it is closer to the event than to the nearest out-of-scope example, less
+:data:`EVENT_MARGIN` (the trigger word is evidence of its own): the remarks among the examples
+that use such words ("那个工作人员结婚了没") are 0.06 to 0.12 further from the event than from
+another example; the needs measured from 0.008 further to 0.06 closer.
+
+The vectors of the examples are computed once (``daofu setup``) and kept under
+``var/cache/scope/``, keyed by the model and the exact texts embedded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from daofu.config import Settings
+from indexer.life_events import LifeEvent
+from indexer.search import Searcher, SearchResult
+
+log = logging.getLogger(__name__)
+
+SCOPE_MARGIN = 0.005
+LONG_SCOPE_MARGIN = -0.02
+# A message that already names a life event by one of its trigger words needs less.
+EVENT_MARGIN = -0.03
+# A message this long tells a situation; no out-of-scope example is that long.
+LONG_MESSAGE_CHARS = 25
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+CACHE_NAME = "out_of_scope_examples.npz"
+
+
+def cache_path(settings: Settings) -> Path:
+    return settings.var_dir / "cache" / "scope" / CACHE_NAME
+
+
+@dataclass(frozen=True)
+class OutOfScopeExamples:
+    """The NLU's out-of-scope examples and their need vectors (place names blanked)."""
+
+    texts: tuple[str, ...]
+    vectors: np.ndarray  # one unit row per text
+
+    def nearest(self, vector: np.ndarray, leave_out: str | None = None) -> tuple[float, str]:
+        """(cosine, text) of the example closest to ``vector``; ``leave_out`` skips one example
+        (calibrating on the examples themselves)."""
+        if not self.texts:
+            return -1.0, ""
+        similarities = self.vectors @ vector
+        if leave_out is not None:
+            similarities = np.where(np.asarray(self.texts) == leave_out, -1.0, similarities)
+        best = int(np.argmax(similarities))
+        return float(similarities[best]), self.texts[best]
+
+    @classmethod
+    def load(cls, settings: Settings, searcher: Searcher, texts: list[str] | None = None) -> OutOfScopeExamples:
+        """The examples of ``bot/data/nlu.yml`` (or ``texts``), from the cache when it was built from the
+        same model and texts, else embedded now (about a second per 40 examples) and cached."""
+        texts = example_texts() if texts is None else texts
+        embedded = [searcher.need_text(text, without_places=True) for text in texts]
+        digest = _digest(settings, embedded)
+        path = cache_path(settings)
+        cached = _read_cache(path, digest)
+        if cached is not None and len(cached) == len(texts):
+            return cls(tuple(texts), cached)
+        log.info("embedding %d out-of-scope examples (kept in %s)", len(texts), path)
+        vectors = np.stack([searcher.encoder.encode(text) for text in embedded]) if embedded else np.zeros((0, 1))
+        _write_cache(path, digest, inputs_digest(settings, texts), vectors)
+        return cls(tuple(texts), vectors)
+
+
+def event_forms(event: LifeEvent) -> tuple[str, str]:
+    """How a life event is put in words to compare a message with: what it is, and the question
+    a person going through it asks."""
+    return f"{event.name}：{event.description}", f"{event.name}要办哪些手续"
+
+
+def example_texts() -> list[str]:
+    """The plain texts of the NLU's out-of-scope examples (entity marks removed)."""
+    from bot.tools.check_nlu import load_examples
+
+    return [example.text for example in load_examples() if example.intent == OUT_OF_SCOPE_INTENT]
+
+
+def overrides_out_of_scope(result: SearchResult, nearest_out_of_scope: float) -> bool:
+    """Whether search overrules the NLU's "out of scope" for ``result``'s question (see the module).
+
+    ``nearest_out_of_scope`` is the question's best cosine with the out-of-scope examples.
+    """
+    if result.no_match or not result.hits or "question_best" not in result.signals:
+        return False
+    margin = LONG_SCOPE_MARGIN if len(result.query.strip()) >= LONG_MESSAGE_CHARS else SCOPE_MARGIN
+    return scope_contrast(result, nearest_out_of_scope) >= margin
+
+
+def scope_contrast(result: SearchResult, nearest_out_of_scope: float) -> float:
+    """How much closer the question is to the catalogue than to the out-of-scope examples."""
+    return result.signals.get("question_best", 0.0) - nearest_out_of_scope
+
+
+class ScopeJudge:
+    """What :class:`~bot.actions.talk.ActionOutOfScope` asks: is this refusal wrong? One per process."""
+
+    def __init__(self, settings: Settings, searcher: Searcher) -> None:
+        self.settings = settings
+        self.searcher = searcher
+        self._examples: OutOfScopeExamples | None = None
+        self._lock = threading.Lock()
+
+    def examples(self) -> OutOfScopeExamples:
+        if self._examples is None:
+            with self._lock:
+                if self._examples is None:
+                    self._examples = OutOfScopeExamples.load(self.settings, self.searcher)
+        return self._examples
+
+    def is_the_event(self, text: str, event: LifeEvent) -> bool:
+        """Whether ``text``, which names ``event`` by a trigger word ("离婚"), is about going through it
+        rather than a remark that uses the word ("那个窗口的人离婚了没"): its closeness to the event
+        (the better of its description and of the question "…要办哪些手续") minus its closeness to
+        the nearest out-of-scope example reaches :data:`EVENT_MARGIN`."""
+        vector = self.searcher.need_vector(text, without_places=True)
+        similarity, example = self.examples().nearest(vector)
+        to_event = max(float(self.searcher.encoder.encode(form) @ vector) for form in event_forms(event))
+        log.info("life event %s: %.3f, nearest out-of-scope example %.3f (%s)", event.id, to_event, similarity, example)
+        return to_event - similarity >= EVENT_MARGIN
+
+    def nearest_out_of_scope(self, text: str) -> tuple[float, str]:
+        return self.examples().nearest(self.searcher.need_vector(text, without_places=True))
+
+    def is_a_need(self, result: SearchResult) -> bool:
+        similarity, example = self.nearest_out_of_scope(result.query)
+        overruled = overrides_out_of_scope(result, similarity)
+        log.info(
+            "out_of_scope %s: catalogue %.3f, nearest out-of-scope example %.3f (%s)",
+            "overruled" if overruled else "kept",
+            result.signals.get("question_best", 0.0),
+            similarity,
+            example,
+        )
+        return overruled
+
+
+_judges: dict[int, ScopeJudge] = {}
+_judges_lock = threading.Lock()
+
+
+def judge_for(settings: Settings, searcher: Searcher) -> ScopeJudge:
+    """The process's judge for ``searcher`` (the examples are embedded or read once)."""
+    with _judges_lock:
+        judge = _judges.get(id(searcher))
+        if judge is None or judge.searcher is not searcher:
+            judge = _judges[id(searcher)] = ScopeJudge(settings, searcher)
+        return judge
+
+
+def ensure_out_of_scope_vectors(settings: Settings) -> None:
+    """The setup step: embed the out-of-scope examples now, so the first refusal does not wait.
+
+    Skipped (without loading the index) when the model, the index, the word tables and the
+    examples are those the cache was built from."""
+    texts = example_texts()
+    if _read_cache(cache_path(settings), inputs_digest(settings, texts), key="inputs") is not None:
+        log.info("out-of-scope examples are up to date (%d)", len(texts))
+        return
+    examples = OutOfScopeExamples.load(settings, Searcher.load(settings), texts)
+    log.info("out-of-scope examples: %d embedded", len(examples.texts))
+
+
+def inputs_digest(settings: Settings, texts: list[str]) -> str:
+    """What the embedded texts are made from: cheap to compute, for the setup step's check."""
+    from indexer.colloquial import WORDS_FILE
+    from indexer.e5_onnx import MANIFEST_NAME
+
+    parts = [
+        (settings.model_dir / MANIFEST_NAME).read_bytes(),
+        (settings.index_dir / "manifest.json").read_bytes(),
+        WORDS_FILE.read_bytes(),
+        json.dumps(texts, ensure_ascii=False).encode("utf-8"),
+    ]
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def _digest(settings: Settings, embedded: list[str]) -> str:
+    from indexer.model import ModelManifest
+
+    model = ModelManifest.read(settings.model_dir)
+    payload = json.dumps([model.weights_sha256, embedded], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _read_cache(path: Path, digest: str, key: str = "digest") -> np.ndarray | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data[key]) != digest:
+                return None
+            return np.asarray(data["vectors"], dtype=np.float32)
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _write_cache(path: Path, digest: str, inputs: str, vectors: np.ndarray) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.stem + ".partial.npz")
+        np.savez(partial, digest=np.asarray(digest), inputs=np.asarray(inputs), vectors=vectors.astype(np.float32))
+        partial.replace(path)
+    except OSError as exc:
+        log.warning("could not keep the out-of-scope vectors in %s (%s); they are embedded again next start", path, exc)

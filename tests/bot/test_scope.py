@@ -1,0 +1,53 @@
+"""The out-of-scope overrule: its decision on search signals and the nearest-example lookup."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.actions.scope import (
+    LONG_MESSAGE_CHARS,
+    LONG_SCOPE_MARGIN,
+    SCOPE_MARGIN,
+    OutOfScopeExamples,
+    overrides_out_of_scope,
+)
+from indexer.search import SearchHit, SearchResult
+
+HIT = SearchHit("g-1", "m-1", "抵押权注销登记", "宁波市", "3302", "部门", 0.9, ("抵押",))
+
+
+def searched(query: str, catalogue: float, no_match: bool = False, hits: bool = True) -> SearchResult:
+    return SearchResult(query, [HIT] if hits else [], no_match, None, None, signals={"question_best": catalogue})
+
+
+def test_a_short_request_is_searched_only_when_clearly_closer_to_the_catalogue():
+    short = "房贷还清了怎么解押"
+    assert overrides_out_of_scope(searched(short, 0.95), 0.95 - SCOPE_MARGIN)
+    assert not overrides_out_of_scope(searched(short, 0.95), 0.95 - SCOPE_MARGIN + 0.002)
+    assert not overrides_out_of_scope(searched(short, 0.90), 0.93)
+
+
+def test_a_long_message_needs_a_lower_margin_than_a_short_one():
+    long = "我家里的房子前几年抵押给银行贷了款，现在贷款都还清了，想问一下解押要去哪里办"
+    assert len(long) >= LONG_MESSAGE_CHARS
+    between = 0.95 - (SCOPE_MARGIN + LONG_SCOPE_MARGIN) / 2
+    assert overrides_out_of_scope(searched(long, 0.95), between)
+    assert not overrides_out_of_scope(searched(long[:10], 0.95), between)
+    assert not overrides_out_of_scope(searched(long, 0.95), 0.95 - LONG_SCOPE_MARGIN + 0.001)
+
+
+def test_no_plausible_candidate_never_overrules():
+    assert not overrides_out_of_scope(searched("天上有几颗星", 0.99, no_match=True), 0.5)
+    assert not overrides_out_of_scope(searched("天上有几颗星", 0.99, hits=False), 0.5)
+    without_signal = SearchResult("解押", [HIT], False, None, None)
+    assert not overrides_out_of_scope(without_signal, 0.5)
+
+
+def test_the_nearest_example_can_leave_one_out():
+    vectors = np.asarray([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]], dtype=np.float32)
+    examples = OutOfScopeExamples(("订火车票", "订机票", "天气"), vectors)
+    query = np.asarray([1.0, 0.0], dtype=np.float32)
+    assert examples.nearest(query) == (1.0, "订火车票")
+    similarity, text = examples.nearest(query, leave_out="订火车票")
+    assert text == "订机票" and abs(similarity - 0.8) < 1e-6
+    assert OutOfScopeExamples((), np.zeros((0, 2))).nearest(query) == (-1.0, "")
