@@ -21,7 +21,8 @@ about nothing in the catalogue. Whether a plausible candidate is sure enough to 
 the dialogue's decision (``bot/actions/answer_bands.py``).
 
 Before scoring, the question is rewritten in plain words (:mod:`indexer.colloquial`: Ningbo
-words, older people's words, typing slips) and the embedding sees only the clauses that carry the
+words, older people's words, typing slips; :mod:`indexer.homophones`: any catalogue word typed
+with a character of the same sound) and the embedding sees only the clauses that carry the
 need (:mod:`indexer.clauses`); BM25 sees every word.
 
 Each ranked matter is then shown as one guide: the guide of the asker's place (a town's own
@@ -50,7 +51,8 @@ from indexer.colloquial import ColloquialRewriter
 from indexer.documents import GuideEntry
 from indexer.encoder import QueryEncoder
 from indexer.families import Families
-from indexer.regions import Place, RegionResolver
+from indexer.homophones import HomophoneCorrector
+from indexer.regions import Place, RegionResolver, short_form
 from indexer.store import IndexData, dictionary_path, load_index
 from indexer.text import TextAnalyzer, normalize
 from knowledge.records import RegionLevel
@@ -171,6 +173,13 @@ class Searcher:
                 self._guides_by_matter[self._matter_position[guide.matter_code]][guide.region_code] = guide
         self._city = next((p for p in data.places if p.level == RegionLevel.CITY), None)
         self.rewriter = ColloquialRewriter.load()
+        self.homophones = HomophoneCorrector.from_catalogue(
+            [word for m in data.matters for word in {w for text in (m.name, *m.aliases) for w in analyzer.words(text)}]
+            + [word for s in analyzer.synonyms for word in (s.colloquial, *s.official)],
+            [short for p in self.resolver.districts if (short := short_form(p.name))],
+            lambda run: run in data.lexical.vocabulary or analyzer.is_word(run),
+            analyzer.words,
+        )
         self.families = Families.derive((m.code, m.name, m.high_frequency) for m in data.matters)
         # Words that name something in the catalogue: the tokens of matter names and aliases.
         self._name_words = frozenset(
@@ -215,7 +224,7 @@ class Searcher:
         if not 1 <= top_k <= MAX_TOP_K:
             raise ValueError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
         started = time.monotonic()
-        query = self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS])
+        query = self.plain(text)
         place, source = self._place(query, region)
         if place is None and default_region:
             place, source = self.resolver.resolve_name(default_region), "context"
@@ -278,10 +287,15 @@ class Searcher:
 
     def need_text(self, text: str, without_places: bool = False) -> str:
         """What :meth:`need_vector` embeds."""
-        query = self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS])
+        query = self.plain(text)
         if without_places:
             query = self.resolver.strip_places(query)
         return self.need_of(query)
+
+    def plain(self, text: str) -> str:
+        """``text`` as search reads it: normalised, spoken words in plain Mandarin
+        (:mod:`indexer.colloquial`), typing slips by sound corrected (:mod:`indexer.homophones`)."""
+        return self.homophones.correct(self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS]))
 
     def need_of(self, query: str) -> str:
         """The clauses of a long question that carry the need (:mod:`indexer.clauses`)."""

@@ -98,6 +98,14 @@ class TextAnalyzer:
                 if _WORD_CHARS.fullmatch(word):
                     self._jieba.add_word(word, freq=2000)
 
+    def is_word(self, text: str) -> bool:
+        """Whether ``text`` is a word of jieba's dictionary or of the domain dictionary."""
+        return bool(self._jieba.FREQ.get(text))
+
+    def words(self, text: str) -> list[str]:
+        """``text`` cut into dictionary words, every character kept; unknown ones stand alone (no HMM)."""
+        return list(self._jieba.cut(text, HMM=False))
+
     def tokens(self, text: str) -> list[str]:
         """Search-mode jieba tokens (words and their sub-words), stopwords and punctuation removed."""
         words = self._jieba.cut_for_search(normalize(text), HMM=True)
