@@ -67,3 +67,24 @@ def test_a_particular_need_inside_a_life_event_goes_to_the_search(chat):
     card = turn.custom("guide_card") or {}
     seen = " ".join([*turn.texts, *(button["title"] for button in turn.buttons), card.get("name", "")])
     assert "出生登记" in seen, turn.messages
+
+
+@pytest.mark.parametrize(
+    ("situation", "first_step", "later_step"),
+    [
+        ("我的奶茶店不干了，要办哪些手续", "清税注销（一般流程）", "个体工商户注销登记"),
+        ("被公司裁掉了，接下来要办哪些手续", "失业登记", "失业保险金申领"),
+        ("我妈中风以后卧床不起，家里要办些什么", "长期护理保险待遇申请", "重度残疾人护理补贴申领"),
+        ("老公在工地干活受了伤，要办哪些手续", "工伤认定申请", "劳动能力鉴定申请"),
+    ],
+)
+def test_situations_without_a_matter_name_list_their_steps(chat, situation, first_step, later_step):
+    turn = chat.say(situation)
+    listed = steps(turn)
+    assert listed and listed[0] == (1, first_step), turn.messages
+    assert later_step in [name for _, name in listed]
+
+
+def test_selling_a_home_lists_the_transfer_steps(chat):
+    turn = chat.say("爸妈的房子卖掉了，后面还要办什么")
+    assert "第1步 契税申报（二手房交易）" in [button["title"] for button in turn.buttons], turn.messages
