@@ -83,7 +83,7 @@ class FusionWeights:
     # words unknown while the meaning is close (cosine at or above the first bound), and a long
     # question's cosine is low while its words are the catalogue's (BM25 at or above the second).
     # No development or written question without an answer reaches either bound
-    # (``python -m indexer.calibration``).
+    # (the "nothing" and "negatives nothing" columns of ``python -m bot.tools.calibrate_bands``).
     plausible_question_similarity: float = 0.925
     plausible_content_lexical: float = 15.0
     # Which signals rank: "hybrid", or one alone as a baseline ("lexical", "dense").

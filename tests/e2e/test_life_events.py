@@ -76,6 +76,7 @@ def test_a_particular_need_inside_a_life_event_goes_to_the_search(chat):
         ("被公司裁掉了，接下来要办哪些手续", "失业登记", "失业保险金申领"),
         ("我妈中风以后卧床不起，家里要办些什么", "长期护理保险待遇申请", "重度残疾人护理补贴申领"),
         ("老公在工地干活受了伤，要办哪些手续", "工伤认定申请", "劳动能力鉴定申请"),
+        ("老家的房子塌了，全家要办些什么", "临时救助（急难型）", "最低生活保障对象认定"),
     ],
 )
 def test_situations_without_a_matter_name_list_their_steps(chat, situation, first_step, later_step):
