@@ -71,14 +71,21 @@ def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str) -> bool:
     return result.no_match or not result.hits or result.hits[0].name in event.matter_names()
 
 
-def offer_life_event(turn: Turn, text: str, accept: Callable[[str, LifeEvent], bool] | None = None) -> bool:
+def offer_life_event(turn: Turn, text: str, about_the_event: Callable[[str, LifeEvent], bool] | None = None) -> bool:
     """Show the life event ``text`` describes as an ordered list of matters; False when it describes
-    none (or also names a particular need, or ``accept`` refuses the event), and nothing was said."""
+    none, or is not about the event as a whole, and nothing was said.
+
+    ``about_the_event`` decides the latter instead of :func:`asks_about_the_event` (which leaves a
+    message that also names a particular need to the search): a request about to be refused as out
+    of scope is better shown the event it names than nothing."""
     events = life_events(turn.services.catalog)
     found = events.match(text) if events is not None else None
-    if found is None or not asks_about_the_event(turn, found.event, found.rest()):
+    if found is None:
         return False
-    if accept is not None and not accept(text, found.event):
+    if about_the_event is not None:
+        if not about_the_event(text, found.event):
+            return False
+    elif not asks_about_the_event(turn, found.event, found.rest()):
         return False
     remember_place(turn, turn.services.searcher().resolver.detect(text))
     show_life_event(turn, found.event)

@@ -96,12 +96,13 @@ class ActionOutOfScope(DaofuAction):
         if text.strip():
             searcher = turn.services.searcher()
             judge = judge_for(turn.services.settings, searcher)
-            if offer_life_event(turn, text, judge.is_the_event):
-                return
             result = searcher.search(text, top_k=5, default_region=turn.state.region)
             if judge.is_a_need(result):
                 log.info("out_of_scope overruled by search: %s", result.hits[0].name)
                 find_service(turn)
+                return
+            # Nothing sure in the catalogue, but a life event named by its words is better than a refusal.
+            if offer_life_event(turn, text, judge.is_the_event):
                 return
         turn.state.offer = "handoff"
         turn.say(Text(OUT_OF_SCOPE, (HUMAN_BUTTON,)))
