@@ -31,8 +31,17 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.actions.answer_bands import CONFIDENT_MARGIN, Step, decide
-from bot.actions.scope import LONG_MESSAGE_CHARS, LONG_SCOPE_MARGIN, SCOPE_MARGIN, OutOfScopeExamples, scope_contrast
+from bot.actions.scope import (
+    EVENT_MARGIN,
+    LONG_MESSAGE_CHARS,
+    LONG_SCOPE_MARGIN,
+    SCOPE_MARGIN,
+    OutOfScopeExamples,
+    event_forms,
+    scope_contrast,
+)
 from indexer.evaluate import LabelledQuery, read_queries
+from indexer.life_events import load_life_events
 from indexer.search import Searcher
 
 CATALOGUE_SAMPLE = 600
@@ -158,7 +167,11 @@ def searched_share(cases: list[ScopeCase], margin: float, long_margin: float) ->
 
 
 def print_scope_table(
-    searcher: Searcher, sets: list[tuple[str, list[LabelledQuery]]], margins: list[float], long_margins: list[float]
+    searcher: Searcher,
+    sets: list[tuple[str, list[LabelledQuery]]],
+    margins: list[float],
+    long_margins: list[float],
+    event_margins: list[float],
 ) -> None:
     """Needs that would be searched vs requests without an answer that would be, per margin pair."""
     examples = OutOfScopeExamples.load(searcher_settings(), searcher)
@@ -181,6 +194,44 @@ def print_scope_table(
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     print()
+    needs = [q.query for _, queries in sets for q in queries if q.expected]
+    print_event_table(searcher, examples, needs, negatives, event_margins)
+
+
+def event_contrasts(searcher: Searcher, examples: OutOfScopeExamples, texts: list[str], leave_out: bool) -> list[float]:
+    """For each text that names a life event by a trigger: closeness to the event minus closeness to the
+    nearest out-of-scope example (as :meth:`bot.actions.scope.ScopeJudge.is_the_event` computes it)."""
+    events = load_life_events()
+    contrasts = []
+    for text in texts:
+        found = events.match(text)
+        if found is None:
+            continue
+        vector = searcher.need_vector(text, without_places=True)
+        nearest, _ = examples.nearest(vector, text if leave_out else None)
+        to_event = max(float(searcher.encoder.encode(form) @ vector) for form in event_forms(found.event))
+        contrasts.append(to_event - nearest)
+    return contrasts
+
+
+def print_event_table(
+    searcher: Searcher, examples: OutOfScopeExamples, needs: list[str], negatives: list[str], margins: list[float]
+) -> None:
+    """Of the texts that name a life event: needs that would be shown it vs refusals that would be."""
+    columns = [
+        ("needs", event_contrasts(searcher, examples, needs, False)),
+        ("negatives", event_contrasts(searcher, examples, negatives, False)),
+        ("oos examples", event_contrasts(searcher, examples, list(examples.texts), True)),
+    ]
+    print("out of scope, naming a life event: shown the event / naming one")
+    print("event margin  " + "  ".join(name for name, _ in columns))
+    for margin in margins:
+        cells = [f"{sum(c >= margin for c in contrasts)}/{len(contrasts)}" for _, contrasts in columns]
+        print(
+            f"{margin:<12.3f}  "
+            + "  ".join(cell.ljust(len(name)) for cell, (name, _) in zip(cells, columns, strict=True))
+        )
+    print()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--long-margin", type=float, action="append", help=f"long-message margins (default {LONG_SCOPE_MARGIN})"
     )
+    parser.add_argument(
+        "--event-margin", type=float, action="append", help=f"life-event margins (default {EVENT_MARGIN})"
+    )
     args = parser.parse_args(argv)
     for path in args.queries:
         if not path.exists():
@@ -211,7 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.catalogue_sample > 0:
         sets.append(("catalogue", catalogue_questions(searcher, args.catalogue_sample)))
     if args.scope:
-        print_scope_table(searcher, sets, args.scope_margin or [SCOPE_MARGIN], args.long_margin or [LONG_SCOPE_MARGIN])
+        margins = args.scope_margin or [SCOPE_MARGIN]
+        print_scope_table(
+            searcher, sets, margins, args.long_margin or [LONG_SCOPE_MARGIN], args.event_margin or [EVENT_MARGIN]
+        )
         return 0
     for margin in args.margin or [CONFIDENT_MARGIN]:
         rows = [HEADER] + [measure(searcher, name, queries, margin).row() for name, queries in sets]
