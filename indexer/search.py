@@ -173,13 +173,7 @@ class Searcher:
                 self._guides_by_matter[self._matter_position[guide.matter_code]][guide.region_code] = guide
         self._city = next((p for p in data.places if p.level == RegionLevel.CITY), None)
         self.rewriter = ColloquialRewriter.load()
-        self.homophones = HomophoneCorrector.from_catalogue(
-            [word for m in data.matters for word in {w for text in (m.name, *m.aliases) for w in analyzer.words(text)}]
-            + [word for s in analyzer.synonyms for word in (s.colloquial, *s.official)],
-            [short for p in self.resolver.districts if (short := short_form(p.name))],
-            lambda run: run in data.lexical.vocabulary or analyzer.is_word(run),
-            analyzer.words,
-        )
+        self.homophones = build_homophones(data, analyzer, self.resolver)
         self.families = Families.derive((m.code, m.name, m.high_frequency) for m in data.matters)
         # Words that name something in the catalogue: the tokens of matter names and aliases.
         self._name_words = frozenset(
@@ -386,6 +380,21 @@ class Searcher:
         )
         fallback = districts[0] if districts else sorted(guides.values(), key=lambda g: g.region_code)[0]
         return fallback, True
+
+
+def build_homophones(data: IndexData, analyzer: TextAnalyzer, resolver: RegionResolver) -> HomophoneCorrector:
+    """The slips-by-sound corrector of this catalogue: words of matter names and aliases and of the
+    synonym table, district names; a run is a word of its own when the catalogue or jieba has it."""
+    name_words = [
+        word for m in data.matters for word in {w for text in (m.name, *m.aliases) for w in analyzer.words(text)}
+    ]
+    synonym_words = [word for s in analyzer.synonyms for word in (s.colloquial, *s.official)]
+    return HomophoneCorrector.from_catalogue(
+        name_words + synonym_words,
+        [short for place in resolver.districts if (short := short_form(place.name))],
+        lambda run: run in data.lexical.vocabulary or analyzer.is_word(run),
+        analyzer.words,
+    )
 
 
 def _has_content(query: str) -> bool:
