@@ -1,17 +1,21 @@
-"""The out-of-scope overrule: its decision on search signals and the nearest-example lookup."""
+"""The out-of-scope overrule: its decision on search signals, the nearest-example lookup and the
+examples' vectors, embedded by the real model and cached on disk."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bot.actions.scope import (
     LONG_MESSAGE_CHARS,
     LONG_SCOPE_MARGIN,
     SCOPE_MARGIN,
     OutOfScopeExamples,
+    cache_path,
     overrides_out_of_scope,
 )
-from indexer.search import SearchHit, SearchResult
+from daofu.config import PROJECT_ROOT, Settings
+from indexer.search import Searcher, SearchHit, SearchResult
 
 HIT = SearchHit("g-1", "m-1", "抵押权注销登记", "宁波市", "3302", "部门", 0.9, ("抵押",))
 
@@ -51,3 +55,47 @@ def test_the_nearest_example_can_leave_one_out():
     similarity, text = examples.nearest(query, leave_out="订火车票")
     assert text == "订机票" and abs(similarity - 0.8) < 1e-6
     assert OutOfScopeExamples((), np.zeros((0, 2))).nearest(query) == (-1.0, "")
+
+
+@pytest.fixture(scope="module")
+def private_var(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings over the built model and index, with a cache folder of their own."""
+    var = tmp_path_factory.mktemp("scope") / "var"
+    var.mkdir()
+    for name in ("models", "index"):
+        (var / name).symlink_to((PROJECT_ROOT / "var" / name).resolve())
+    return Settings(var_dir=var)
+
+
+@pytest.fixture(scope="module")
+def searcher(private_var: Settings) -> Searcher:
+    return Searcher.load(private_var)
+
+
+def test_example_vectors_are_cached_and_rebuilt_when_the_examples_change(private_var, searcher):
+    texts = ["帮我订一张去杭州的火车票", "明天镇海会下雨吗"]
+    first = OutOfScopeExamples.load(private_var, searcher, texts)
+    path = cache_path(private_var)
+    assert first.vectors.shape[0] == 2 and path.exists()
+    written = path.stat().st_mtime_ns
+    again = OutOfScopeExamples.load(private_var, searcher, texts)
+    assert path.stat().st_mtime_ns == written  # read, not embedded again
+    assert np.allclose(again.vectors, first.vectors)
+    # Place names are blanked: the weather question is compared without 镇海.
+    assert searcher.need_text(texts[1], without_places=True).replace(" ", "") == "明天会下雨吗"
+    assert np.allclose(first.vectors[1], searcher.need_vector(texts[1], without_places=True), atol=1e-5)
+    assert not np.allclose(first.vectors[1], searcher.need_vector(texts[1]), atol=1e-3)
+
+    changed = OutOfScopeExamples.load(private_var, searcher, [*texts, "推荐一家好吃的火锅店"])
+    assert changed.vectors.shape[0] == 3
+    similarity, text = changed.nearest(searcher.need_vector("附近哪家火锅店好吃"))
+    assert text == "推荐一家好吃的火锅店" and similarity > 0.9
+
+
+def test_a_damaged_cache_is_embedded_again(private_var, searcher):
+    path = cache_path(private_var)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a numpy file")
+    examples = OutOfScopeExamples.load(private_var, searcher, ["今天星期几"])
+    assert examples.vectors.shape[0] == 1
+    assert OutOfScopeExamples.load(private_var, searcher, ["今天星期几"]).vectors.shape[0] == 1
