@@ -21,7 +21,8 @@ about nothing in the catalogue. Whether a plausible candidate is sure enough to 
 the dialogue's decision (``bot/actions/answer_bands.py``).
 
 Before scoring, the question is rewritten in plain words (:mod:`indexer.colloquial`: Ningbo
-words, older people's words, typing slips) and the embedding sees only the clauses that carry the
+words, older people's words, typing slips), homophone slips of catalogue words are put right
+(:mod:`indexer.typos`: 结昏证 → 结婚证), and the embedding sees only the clauses that carry the
 need (:mod:`indexer.clauses`); BM25 sees every word.
 
 Each ranked matter is then shown as one guide: the guide of the asker's place (a town's own
@@ -53,12 +54,16 @@ from indexer.families import Families
 from indexer.regions import Place, RegionResolver
 from indexer.store import IndexData, dictionary_path, load_index
 from indexer.text import TextAnalyzer, normalize
+from indexer.typos import TypoCorrector
 from knowledge.records import RegionLevel
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 MAX_TOP_K = 50
+# A word of this many matter names is one people ask with (备案, 补贴): a two-character slip may
+# be put right into it (:mod:`indexer.typos`).
+COMMON_WORD_MATTERS = 4
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,9 @@ class Searcher:
         self._name_words = frozenset(
             token for m in data.matters for text in (m.name, *m.aliases) for token in analyzer.tokens(text)
         ) | frozenset(word for s in analyzer.synonyms for word in (s.colloquial, *s.official))
+        self.typos = TypoCorrector(
+            self._name_words, analyzer.word_frequency, analyzer.dictionary_words, self._common_words(analyzer)
+        )
 
     @classmethod
     def load(cls, settings: Settings, catalog_checksum: str | None = None, weights: FusionWeights | None = None):
@@ -215,7 +223,7 @@ class Searcher:
         if not 1 <= top_k <= MAX_TOP_K:
             raise ValueError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
         started = time.monotonic()
-        query = self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS])
+        query = self.typos.correct(self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS]))
         place, source = self._place(query, region)
         if place is None and default_region:
             place, source = self.resolver.resolve_name(default_region), "context"
@@ -276,6 +284,18 @@ class Searcher:
         return focus(query, self._name_words.__contains__, self.analyzer.tokens)
 
     # --- internals ------------------------------------------------------------------------
+
+    def _common_words(self, analyzer: TextAnalyzer) -> dict[str, int]:
+        """Words of at least :data:`COMMON_WORD_MATTERS` matter names, and the synonym table's words,
+        each with the number of matter names that use it."""
+        matters_with: dict[str, int] = defaultdict(int)
+        for matter in self.data.matters:
+            for token in {t for text in (matter.name, *matter.aliases) for t in analyzer.tokens(text)}:
+                matters_with[token] += 1
+        common = {token: count for token, count in matters_with.items() if count >= COMMON_WORD_MATTERS}
+        for word in (word for s in analyzer.synonyms for word in (s.colloquial, *s.official)):
+            common.setdefault(word, max(matters_with.get(word, 0), COMMON_WORD_MATTERS))
+        return common
 
     def _place(self, query: str, region: str | None) -> tuple[Place | None, str | None]:
         if region:
