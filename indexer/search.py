@@ -175,6 +175,12 @@ class Searcher:
             if guide.matter_code in self._matter_position:
                 self._guides_by_matter[self._matter_position[guide.matter_code]][guide.region_code] = guide
         self._city = next((p for p in data.places if p.level == RegionLevel.CITY), None)
+        # The city's guide of each matter that has one: looked up for every hit shown.
+        self._city_guide: dict[int, GuideEntry] = {}
+        for matter, guides in self._guides_by_matter.items():
+            city_guides = [g for g in guides.values() if g.region_level == RegionLevel.CITY]
+            if city_guides:
+                self._city_guide[matter] = city_guides[0]
         self.rewriter = ColloquialRewriter.load()
         self.families = Families.derive((m.code, m.name, m.high_frequency) for m in data.matters)
         # Words that name something in the catalogue: the tokens of matter names and aliases.
@@ -246,8 +252,9 @@ class Searcher:
                 or signals["content_lexical_best"] >= self.weights.plausible_content_lexical
             )
             no_match = weak and not strong
-        order = np.argsort(-scores)[:top_k]
-        hits = [self._hit(int(m), float(scores[m]), place, tokens) for m in order]
+        order = [int(m) for m in np.argsort(-scores)[:top_k]]
+        matched = self.data.lexical.matched_terms_of(tokens, order)
+        hits = [self._hit(m, float(scores[m]), place, terms) for m, terms in zip(order, matched, strict=True)]
         return SearchResult(text, hits, no_match, place, source, time.monotonic() - started, signals)
 
     def guide_for_place(self, matter_code: str, place: Place | None) -> tuple[GuideEntry, bool] | None:
@@ -333,10 +340,9 @@ class Searcher:
             scores += w.high_frequency * self._high_frequency
         return scores, signals, tokens
 
-    def _hit(self, matter: int, score: float, place: Place | None, tokens: list[str]) -> SearchHit:
+    def _hit(self, matter: int, score: float, place: Place | None, matched: list[str]) -> SearchHit:
         info = self.data.matters[matter]
         guide, needs_region = self._guide_for_place(matter, place)
-        matched = self.data.lexical.matched_terms(tokens, matter)
         # Keep the longest forms: 社会保障卡, not also 社会 and 保障.
         why = tuple(t for t in matched if not any(t != other and t in other for other in matched))
         return SearchHit(
@@ -354,7 +360,7 @@ class Searcher:
     def _guide_for_place(self, matter: int, place: Place | None) -> tuple[GuideEntry, bool]:
         """The guide a person in ``place`` should use, and whether the district is still unknown."""
         guides = self._guides_by_matter[matter]
-        city = next((g for g in guides.values() if g.region_level == RegionLevel.CITY), None)
+        city = self._city_guide.get(matter)
         if place is not None and not place.is_city:
             if place.code in guides and place.level in (RegionLevel.DISTRICT, RegionLevel.ZONE, RegionLevel.TOWN):
                 return guides[place.code], False
