@@ -20,6 +20,9 @@ question whose best question-to-question cosine is low and whose words are not t
 about nothing in the catalogue. Whether a plausible candidate is sure enough to be shown alone is
 the dialogue's decision (``bot/actions/answer_bands.py``).
 
+After scoring, a candidate among the best few whose name holds a qualifier the question evokes
+(港澳台 for "我是台湾人", :mod:`indexer.qualifiers`) is moved up past its general sibling.
+
 Before scoring, the question is rewritten in plain words (:mod:`indexer.colloquial`: Ningbo
 words, older people's words, typing slips), homophone slips of catalogue words are put right
 (:mod:`indexer.typos`: 结昏证 → 结婚证), and the embedding sees only the clauses that carry the
@@ -51,6 +54,7 @@ from indexer.colloquial import ColloquialRewriter
 from indexer.documents import GuideEntry
 from indexer.encoder import QueryEncoder
 from indexer.families import Families
+from indexer.qualifiers import Qualifiers
 from indexer.regions import Place, RegionResolver
 from indexer.store import IndexData, dictionary_path, load_index
 from indexer.text import TextAnalyzer, normalize
@@ -89,6 +93,11 @@ class FusionWeights:
     # (``python -m indexer.calibration``).
     plausible_question_similarity: float = 0.925
     plausible_content_lexical: float = 15.0
+    # A candidate among the best few whose name holds a qualifier the question evokes (港澳台 for
+    # 台湾, :mod:`indexer.qualifiers`) gains this much: more than the usual lead of the general
+    # sibling, far less than what separates unrelated matters.
+    qualifier_bonus: float = 0.4
+    qualifier_candidates: int = 5
     # Which signals rank: "hybrid", or one alone as a baseline ("lexical", "dense").
     mode: str = "hybrid"
     # The lexical baseline's own no-match rule: best BM25 score below this.
@@ -182,6 +191,7 @@ class Searcher:
             if city_guides:
                 self._city_guide[matter] = city_guides[0]
         self.rewriter = ColloquialRewriter.load()
+        self.qualifiers = Qualifiers.load()
         self.families = Families.derive((m.code, m.name, m.high_frequency) for m in data.matters)
         # Words that name something in the catalogue: the tokens of matter names and aliases.
         self._name_words = frozenset(
@@ -238,6 +248,8 @@ class Searcher:
         if not _has_content(query):
             return SearchResult(text, [], True, place, source, time.monotonic() - started)
         scores, signals, tokens = self._score(query)
+        if self.weights.mode == "hybrid":
+            self._favour_qualified(query, scores)
         if self.weights.mode == "lexical":
             no_match = signals["lexical_best"] < self.weights.min_lexical_score
         else:
@@ -339,6 +351,17 @@ class Searcher:
             scores += w.lexical * (lexical / best_lexical if best_lexical > 0 else lexical)
             scores += w.high_frequency * self._high_frequency
         return scores, signals, tokens
+
+    def _favour_qualified(self, query: str, scores: np.ndarray) -> None:
+        """Add the qualifier bonus to the best few candidates whose name the question qualifies."""
+        w = self.weights
+        if not self.qualifiers.evoked(query) or len(scores) <= w.qualifier_candidates:
+            return
+        best = np.argpartition(-scores, w.qualifier_candidates)[: w.qualifier_candidates]
+        names = [self.data.matters[int(m)].name for m in best]
+        for matter, favoured in zip(best, self.qualifiers.favoured(query, names), strict=True):
+            if favoured:
+                scores[matter] += w.qualifier_bonus
 
     def _hit(self, matter: int, score: float, place: Place | None, matched: list[str]) -> SearchHit:
         info = self.data.matters[matter]
