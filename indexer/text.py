@@ -103,6 +103,14 @@ class TextAnalyzer:
         words = self._jieba.cut_for_search(normalize(text), HMM=True)
         return [w for w in words if w.strip() and w not in STOPWORDS and _WORD_CHARS.fullmatch(w)]
 
+    def dictionary_words(self, text: str) -> list[str]:
+        """``text`` cut into the dictionaries' words only (no guessed new words; unknown characters alone)."""
+        return list(self._jieba.cut(text, HMM=False))
+
+    def word_frequency(self, word: str) -> int:
+        """How often jieba's dictionaries (general and domain) count ``word``; 0 for no word."""
+        return int(self._jieba.FREQ.get(word, 0) or 0)
+
     def expand(self, text: str) -> list[str]:
         """Official words for every colloquial word found in ``text`` (in order, no repeats)."""
         seen: dict[str, None] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.actions.answer_bands import Step, best_name_match, decide
+from bot.actions.answer_bands import DECISION_DEPTH, MAX_OPTIONS, Step, best_name_match, decide
 from bot.actions.base import DaofuAction, Turn
 from bot.actions.follow_up import Route, aspect_in, follow_up, names_a_need
 from bot.actions.gaps import remember_gap
@@ -27,12 +27,11 @@ APPLICANT_WORDS = {
     "个人": "个人", "自己": "个人", "本人": "个人", "个体": "个人",
     "企业": "企业", "公司": "企业", "单位": "企业", "法人": "企业",
 }  # fmt: skip
-MAX_OPTIONS = 5
 
 
 def search_need(turn: Turn, text: str) -> SearchResult:
     """Search ``text`` for the asker's place (named now, or earlier in the conversation)."""
-    result = turn.services.searcher().search(text, top_k=5, default_region=turn.state.region)
+    result = turn.services.searcher().search(text, top_k=DECISION_DEPTH, default_region=turn.state.region)
     if result.place is not None and result.place_source == "text":
         remember_place(turn, result.place)
     return result

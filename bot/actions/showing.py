@@ -17,7 +17,6 @@ from bot.actions.base import HUMAN_BUTTON, Turn
 from bot.actions.guide_messages import PLACE_ASPECTS, aspect_answer, default_applicant, form_handoff, guide_card
 from bot.actions.state import PENDING_APPLY, PENDING_ASPECT, PENDING_CARD
 from daofu.messages import Button, Text, payload
-from indexer.families import Family
 from indexer.regions import Place
 from indexer.search import SearchHit
 from knowledge.records import RegionLevel
@@ -129,20 +128,22 @@ def offer_options(turn: Turn, hits: list[SearchHit]) -> None:
     turn.say(Text(lead, buttons))
 
 
-def offer_family(turn: Turn, family: Family, others: list[SearchHit]) -> None:
-    """Siblings of one family: ask which case is the person's, every case offered, most common first.
+def offer_family(turn: Turn, decision: Decision) -> None:
+    """Siblings of one family: ask which case is the person's (:func:`~bot.actions.answer_bands.family_offer`).
 
-    The other close candidates of the search (``others``, not of the family) follow the cases, so
+    The cases come in a person's words; the close candidates outside the family follow them, so
     a need that is not a case of the family is still one tap away.
     """
     state, searcher = turn.state, turn.services.searcher()
+    family = decision.family
+    assert family is not None
     place = current_place(turn)
     options: list[tuple[str, str]] = []
-    for member in family.members:
+    for member in decision.cases:
         chosen = searcher.guide_for_place(member.code, place)
         if chosen is not None:
             options.append((chosen[0].guide_id, member.words))
-    options += [(hit.guide_id, hit.name) for hit in others if family.member(hit.name) is None]
+    options += [(hit.guide_id, hit.name) for hit in decision.others]
     state.candidates = [guide_id for guide_id, _ in options]
     state.offer = None
     buttons = tuple(
@@ -204,6 +205,6 @@ def present(turn: Turn, decision: Decision, then: str | None = None) -> None:
         offer_options(turn, decision.hits)
     elif decision.step is Step.FAMILY and decision.family is not None:
         turn.state.pending_aspect = then if then != PENDING_APPLY else None
-        offer_family(turn, decision.family, decision.hits)
+        offer_family(turn, decision)
     else:
         show_matter(turn, decision.top.matter_code, then)
