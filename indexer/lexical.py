@@ -26,6 +26,9 @@ class BM25Index:
     k1: float = 1.2
     b: float = 0.75
 
+    def __post_init__(self) -> None:
+        self.weights.sort_indices()  # matched_terms searches each column's documents
+
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
         if k1 < 0 or not 0 <= b <= 1:
@@ -71,11 +74,25 @@ class BM25Index:
 
     def matched_terms(self, query_tokens: Sequence[str], document: int) -> list[str]:
         """Which query tokens occur in ``document`` (the "why" of a hit)."""
-        matched = []
+        return self.matched_terms_of(query_tokens, [document])[0]
+
+    def matched_terms_of(self, query_tokens: Sequence[str], documents: Sequence[int]) -> list[list[str]]:
+        """:meth:`matched_terms` of several documents at once: one binary search per token, not
+        per token and document (the dialogue reads twenty hits per question)."""
+        wanted = np.asarray(documents, dtype=np.int64)
+        matched: list[list[str]] = [[] for _ in documents]
         for term in dict.fromkeys(query_tokens):
             column = self.vocabulary.get(term)
-            if column is not None and self.weights[document, column] > 0:
-                matched.append(term)
+            if column is None:
+                continue
+            start, end = self.weights.indptr[column], self.weights.indptr[column + 1]
+            holders = self.weights.indices[start:end]  # sorted (__post_init__)
+            if not len(holders):
+                continue
+            found = np.minimum(np.searchsorted(holders, wanted), len(holders) - 1)
+            present = (holders[found] == wanted) & (self.weights.data[start + found] > 0)
+            for position in np.flatnonzero(present):
+                matched[position].append(term)
         return matched
 
     def to_arrays(self) -> dict[str, np.ndarray]:

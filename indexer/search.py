@@ -20,9 +20,12 @@ question whose best question-to-question cosine is low and whose words are not t
 about nothing in the catalogue. Whether a plausible candidate is sure enough to be shown alone is
 the dialogue's decision (``bot/actions/answer_bands.py``).
 
+After scoring, a candidate among the best few whose name holds a qualifier the question evokes
+(港澳台 for "我是台湾人", :mod:`indexer.qualifiers`) is moved up past its general sibling.
+
 Before scoring, the question is rewritten in plain words (:mod:`indexer.colloquial`: Ningbo
-words, older people's words, typing slips; :mod:`indexer.homophones`: any catalogue word typed
-with a character of the same sound) and the embedding sees only the clauses that carry the
+words, older people's words, typing slips), homophone slips of catalogue words are put right
+(:mod:`indexer.typos`: 结昏证 → 结婚证), and the embedding sees only the clauses that carry the
 need (:mod:`indexer.clauses`); BM25 sees every word.
 
 Each ranked matter is then shown as one guide: the guide of the asker's place (a town's own
@@ -51,16 +54,20 @@ from indexer.colloquial import ColloquialRewriter
 from indexer.documents import GuideEntry
 from indexer.encoder import QueryEncoder
 from indexer.families import Families
-from indexer.homophones import HomophoneCorrector
-from indexer.regions import Place, RegionResolver, short_form
+from indexer.qualifiers import Qualifiers
+from indexer.regions import Place, RegionResolver
 from indexer.store import IndexData, dictionary_path, load_index
 from indexer.text import TextAnalyzer, normalize
+from indexer.typos import TypoCorrector
 from knowledge.records import RegionLevel
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 MAX_TOP_K = 50
+# A word of this many matter names is one people ask with (备案, 补贴): a two-character slip may
+# be put right into it (:mod:`indexer.typos`).
+COMMON_WORD_MATTERS = 4
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,11 @@ class FusionWeights:
     # (the "nothing" and "negatives nothing" columns of ``python -m bot.tools.calibrate_bands``).
     plausible_question_similarity: float = 0.925
     plausible_content_lexical: float = 15.0
+    # A candidate among the best few whose name holds a qualifier the question evokes (港澳台 for
+    # 台湾, :mod:`indexer.qualifiers`) gains this much: more than the usual lead of the general
+    # sibling, far less than what separates unrelated matters.
+    qualifier_bonus: float = 0.4
+    qualifier_candidates: int = 5
     # Which signals rank: "hybrid", or one alone as a baseline ("lexical", "dense").
     mode: str = "hybrid"
     # The lexical baseline's own no-match rule: best BM25 score below this.
@@ -172,13 +184,22 @@ class Searcher:
             if guide.matter_code in self._matter_position:
                 self._guides_by_matter[self._matter_position[guide.matter_code]][guide.region_code] = guide
         self._city = next((p for p in data.places if p.level == RegionLevel.CITY), None)
+        # The city's guide of each matter that has one: looked up for every hit shown.
+        self._city_guide: dict[int, GuideEntry] = {}
+        for matter, guides in self._guides_by_matter.items():
+            city_guides = [g for g in guides.values() if g.region_level == RegionLevel.CITY]
+            if city_guides:
+                self._city_guide[matter] = city_guides[0]
         self.rewriter = ColloquialRewriter.load()
-        self.homophones = build_homophones(data, analyzer, self.resolver)
+        self.qualifiers = Qualifiers.load()
         self.families = Families.derive((m.code, m.name, m.high_frequency) for m in data.matters)
         # Words that name something in the catalogue: the tokens of matter names and aliases.
         self._name_words = frozenset(
             token for m in data.matters for text in (m.name, *m.aliases) for token in analyzer.tokens(text)
         ) | frozenset(word for s in analyzer.synonyms for word in (s.colloquial, *s.official))
+        self.typos = TypoCorrector(
+            self._name_words, analyzer.word_frequency, analyzer.dictionary_words, self._common_words(analyzer)
+        )
 
     @classmethod
     def load(cls, settings: Settings, catalog_checksum: str | None = None, weights: FusionWeights | None = None):
@@ -227,6 +248,8 @@ class Searcher:
         if not _has_content(query):
             return SearchResult(text, [], True, place, source, time.monotonic() - started)
         scores, signals, tokens = self._score(query)
+        if self.weights.mode == "hybrid":
+            self._favour_qualified(query, scores)
         if self.weights.mode == "lexical":
             no_match = signals["lexical_best"] < self.weights.min_lexical_score
         else:
@@ -241,8 +264,9 @@ class Searcher:
                 or signals["content_lexical_best"] >= self.weights.plausible_content_lexical
             )
             no_match = weak and not strong
-        order = np.argsort(-scores)[:top_k]
-        hits = [self._hit(int(m), float(scores[m]), place, tokens) for m in order]
+        order = [int(m) for m in np.argsort(-scores)[:top_k]]
+        matched = self.data.lexical.matched_terms_of(tokens, order)
+        hits = [self._hit(m, float(scores[m]), place, terms) for m, terms in zip(order, matched, strict=True)]
         return SearchResult(text, hits, no_match, place, source, time.monotonic() - started, signals)
 
     def guide_for_place(self, matter_code: str, place: Place | None) -> tuple[GuideEntry, bool] | None:
@@ -288,14 +312,26 @@ class Searcher:
 
     def plain(self, text: str) -> str:
         """``text`` as search reads it: normalised, spoken words in plain Mandarin
-        (:mod:`indexer.colloquial`), typing slips by sound corrected (:mod:`indexer.homophones`)."""
-        return self.homophones.correct(self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS]))
+        (:mod:`indexer.colloquial`), homophone slips of catalogue words put right (:mod:`indexer.typos`)."""
+        return self.typos.correct(self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS]))
 
     def need_of(self, query: str) -> str:
         """The clauses of a long question that carry the need (:mod:`indexer.clauses`)."""
         return focus(query, self._name_words.__contains__, self.analyzer.tokens)
 
     # --- internals ------------------------------------------------------------------------
+
+    def _common_words(self, analyzer: TextAnalyzer) -> dict[str, int]:
+        """Words of at least :data:`COMMON_WORD_MATTERS` matter names, and the synonym table's words,
+        each with the number of matter names that use it."""
+        matters_with: dict[str, int] = defaultdict(int)
+        for matter in self.data.matters:
+            for token in {t for text in (matter.name, *matter.aliases) for t in analyzer.tokens(text)}:
+                matters_with[token] += 1
+        common = {token: count for token, count in matters_with.items() if count >= COMMON_WORD_MATTERS}
+        for word in (word for s in analyzer.synonyms for word in (s.colloquial, *s.official)):
+            common.setdefault(word, max(matters_with.get(word, 0), COMMON_WORD_MATTERS))
+        return common
 
     def _place(self, query: str, region: str | None) -> tuple[Place | None, str | None]:
         if region:
@@ -333,10 +369,20 @@ class Searcher:
             scores += w.high_frequency * self._high_frequency
         return scores, signals, tokens
 
-    def _hit(self, matter: int, score: float, place: Place | None, tokens: list[str]) -> SearchHit:
+    def _favour_qualified(self, query: str, scores: np.ndarray) -> None:
+        """Add the qualifier bonus to the best few candidates whose name the question qualifies."""
+        w = self.weights
+        if not self.qualifiers.evoked(query) or len(scores) <= w.qualifier_candidates:
+            return
+        best = np.argpartition(-scores, w.qualifier_candidates)[: w.qualifier_candidates]
+        names = [self.data.matters[int(m)].name for m in best]
+        for matter, favoured in zip(best, self.qualifiers.favoured(query, names), strict=True):
+            if favoured:
+                scores[matter] += w.qualifier_bonus
+
+    def _hit(self, matter: int, score: float, place: Place | None, matched: list[str]) -> SearchHit:
         info = self.data.matters[matter]
         guide, needs_region = self._guide_for_place(matter, place)
-        matched = self.data.lexical.matched_terms(tokens, matter)
         # Keep the longest forms: 社会保障卡, not also 社会 and 保障.
         why = tuple(t for t in matched if not any(t != other and t in other for other in matched))
         return SearchHit(
@@ -354,7 +400,7 @@ class Searcher:
     def _guide_for_place(self, matter: int, place: Place | None) -> tuple[GuideEntry, bool]:
         """The guide a person in ``place`` should use, and whether the district is still unknown."""
         guides = self._guides_by_matter[matter]
-        city = next((g for g in guides.values() if g.region_level == RegionLevel.CITY), None)
+        city = self._city_guide.get(matter)
         if place is not None and not place.is_city:
             if place.code in guides and place.level in (RegionLevel.DISTRICT, RegionLevel.ZONE, RegionLevel.TOWN):
                 return guides[place.code], False
@@ -380,21 +426,6 @@ class Searcher:
         )
         fallback = districts[0] if districts else sorted(guides.values(), key=lambda g: g.region_code)[0]
         return fallback, True
-
-
-def build_homophones(data: IndexData, analyzer: TextAnalyzer, resolver: RegionResolver) -> HomophoneCorrector:
-    """The slips-by-sound corrector of this catalogue: words of matter names and aliases and of the
-    synonym table, district names; a run is a word of its own when the catalogue or jieba has it."""
-    name_words = [
-        word for m in data.matters for word in {w for text in (m.name, *m.aliases) for w in analyzer.words(text)}
-    ]
-    synonym_words = [word for s in analyzer.synonyms for word in (s.colloquial, *s.official)]
-    return HomophoneCorrector.from_catalogue(
-        name_words + synonym_words,
-        [short for place in resolver.districts if (short := short_form(place.name))],
-        lambda run: run in data.lexical.vocabulary or analyzer.is_word(run),
-        analyzer.words,
-    )
 
 
 def _has_content(query: str) -> bool:

@@ -98,18 +98,18 @@ class TextAnalyzer:
                 if _WORD_CHARS.fullmatch(word):
                     self._jieba.add_word(word, freq=2000)
 
-    def is_word(self, text: str) -> bool:
-        """Whether ``text`` is a word of jieba's dictionary or of the domain dictionary."""
-        return bool(self._jieba.FREQ.get(text))
-
-    def words(self, text: str) -> list[str]:
-        """``text`` cut into dictionary words, every character kept; unknown ones stand alone (no HMM)."""
-        return list(self._jieba.cut(text, HMM=False))
-
     def tokens(self, text: str) -> list[str]:
         """Search-mode jieba tokens (words and their sub-words), stopwords and punctuation removed."""
         words = self._jieba.cut_for_search(normalize(text), HMM=True)
         return [w for w in words if w.strip() and w not in STOPWORDS and _WORD_CHARS.fullmatch(w)]
+
+    def dictionary_words(self, text: str) -> list[str]:
+        """``text`` cut into the dictionaries' words only (no guessed new words; unknown characters alone)."""
+        return list(self._jieba.cut(text, HMM=False))
+
+    def word_frequency(self, word: str) -> int:
+        """How often jieba's dictionaries (general and domain) count ``word``; 0 for no word."""
+        return int(self._jieba.FREQ.get(word, 0) or 0)
 
     def expand(self, text: str) -> list[str]:
         """Official words for every colloquial word found in ``text`` (in order, no repeats)."""

@@ -8,8 +8,9 @@ without Rasa:
   implemented per district and the place is unknown (:attr:`Step.ASK_REGION`);
 * **plausible** — search found candidates (``no_match`` is False) but none stands out:
   "您是不是要办：" with up to :data:`MAX_OPTIONS` of them (:attr:`Step.CHOOSE`); when the leading
-  candidates are siblings of one family (户口迁移（…）), the family's question instead, every case
-  offered in plain words, the most common first (:attr:`Step.FAMILY`);
+  candidates are siblings of one family (户口迁移（…）), the family's question instead
+  (:attr:`Step.FAMILY`): its cases in plain words, then the best close candidates outside the
+  family (:func:`family_offer`), so a need that only looks like a case is still one tap away;
 * **nothing plausible** — say so plainly, how to rephrase, hot matters, 12345 and a person
   (:attr:`Step.NO_MATCH`).
 
@@ -41,13 +42,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from indexer.families import Families, Family
+from daofu.messages import MAX_BUTTONS
+from indexer.families import Families, Family, Member
 from indexer.search import SearchHit, SearchResult
+from indexer.text import normalize
 
 CONFIDENT_MARGIN = 0.15
 # Plausible candidates this far below the best are not worth a button.
 CANDIDATE_SPAN = 1.0
-MAX_OPTIONS = 5
+# Buttons of one choice: seven still fit a phone screen and a WeChat reply, and five left the
+# right matter off the list where it ranked sixth or seventh (see the calibration table).
+MAX_OPTIONS = 7
+# A family question shows at least this many cases (all of a small family); the rest of the
+# buttons go to the close candidates outside the family.
+FAMILY_CASES_SHOWN = 5
+# How many ranked matters the decision reads: enough to order the cases of a large family
+# (户口迁移 has twelve) by the search, not only the five best matters.
+DECISION_DEPTH = 20
+# Words every kind of matter uses: matching them says nothing about which matter is meant.
+GENERIC_NAME_WORDS = frozenset("查询 申请 登记 办理 证明 服务 信息 核发 审批 备案 变更 注销 补办 宁波 宁波市".split())
 
 
 class Step(Enum):
@@ -61,8 +74,10 @@ class Step(Enum):
 @dataclass(frozen=True)
 class Decision:
     step: Step
-    hits: list[SearchHit] = field(default_factory=list)
+    hits: list[SearchHit] = field(default_factory=list)  # the candidates, best first
     family: Family | None = None
+    cases: tuple[Member, ...] = ()  # FAMILY: the family's cases offered, in the order shown
+    others: list[SearchHit] = field(default_factory=list)  # FAMILY: other candidates offered after the cases
 
     @property
     def top(self) -> SearchHit:
@@ -90,11 +105,12 @@ def decide(
         if best.needs_region:
             return Decision(Step.ASK_REGION, [best])
         return Decision(Step.CARD, [best])
-    candidates = [hit for hit in result.hits if hit.score >= best.score - CANDIDATE_SPAN][:MAX_OPTIONS]
+    candidates = [hit for hit in result.hits[:DECISION_DEPTH] if hit.score >= best.score - CANDIDATE_SPAN]
     family = leading_family(candidates, families)
     if family is not None:
-        return Decision(Step.FAMILY, candidates, family)
-    return Decision(Step.CHOOSE, candidates)
+        cases, others = family_offer(candidates, family, named=family.base in normalize(result.query))
+        return Decision(Step.FAMILY, candidates[:MAX_OPTIONS], family, cases, others)
+    return Decision(Step.CHOOSE, candidates[:MAX_OPTIONS])
 
 
 def leading_family(candidates: list[SearchHit], families: Families | None) -> Family | None:
@@ -106,6 +122,39 @@ def leading_family(candidates: list[SearchHit], families: Families | None) -> Fa
         return None
     siblings = sum(1 for hit in candidates[1:3] if families.of(hit.name) is family)
     return family if siblings else None
+
+
+def family_offer(
+    candidates: list[SearchHit],
+    family: Family,
+    limit: int = MAX_OPTIONS,
+    cases_shown: int = FAMILY_CASES_SHOWN,
+    named: bool = False,
+) -> tuple[tuple[Member, ...], list[SearchHit]]:
+    """The cases of ``family`` to offer and the other candidates to offer after them.
+
+    Cases the search ranked come first, best first, then the family's other cases, most common
+    first. A question that names the family itself (``named``: "户口迁移要怎么办") is asking which
+    case applies, so every case is offered (as many as a message holds). A question that tells a
+    situation gets ``limit`` buttons in all, and a family larger than ``cases_shown`` gives up
+    its least likely cases to the close candidates outside it: a question about a household
+    register may rank 户口迁移's cases first while the need is a 户口注销 case, and twelve
+    户口迁移 buttons would push that off the list.
+    """
+    ranked = [member for hit in candidates if (member := family.member(hit.name)) is not None]
+    cases = list(dict.fromkeys(ranked + [m for m in family.members if m not in ranked]))
+    others = [hit for hit in candidates if family.member(hit.name) is None]
+    if named:
+        shown = min(len(cases), MAX_BUTTONS)
+        return tuple(cases[:shown]), others[: max(0, min(limit, MAX_BUTTONS) - shown)]
+    shown = min(len(cases), limit, max(cases_shown, limit - len(others)))
+    return tuple(cases[:shown]), others[: limit - shown]
+
+
+def names_the_matter(hit: SearchHit, name_words: set[str]) -> bool:
+    """Whether the question used at least two of the matter's own name words (not generic ones)."""
+    matched = {word for word in hit.why if len(word) >= 2 and word in name_words and word not in GENERIC_NAME_WORDS}
+    return len(matched) >= 2
 
 
 def best_name_match(text: str, names: list[str]) -> int | None:

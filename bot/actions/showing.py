@@ -14,10 +14,9 @@ from pathlib import Path
 
 from bot.actions.answer_bands import Decision, Step
 from bot.actions.base import HUMAN_BUTTON, Turn
-from bot.actions.guide_messages import aspect_answer, default_applicant, form_handoff, guide_card
+from bot.actions.guide_messages import PLACE_ASPECTS, aspect_answer, default_applicant, form_handoff, guide_card
 from bot.actions.state import PENDING_APPLY, PENDING_ASPECT, PENDING_CARD
 from daofu.messages import Button, Text, payload
-from indexer.families import Family
 from indexer.regions import Place
 from indexer.search import SearchHit
 from knowledge.records import RegionLevel
@@ -29,15 +28,20 @@ HOT_MATTERS_FILE = Path(__file__).resolve().parents[1] / "hot_matters.txt"
 HOT_MATTERS_SHOWN = 3
 
 
-def region_question(turn: Turn, matter_name: str) -> None:
-    """Ask for the district, with one button per district."""
+def region_question(turn: Turn, matter_name: str, told_requirements: bool = False) -> None:
+    """Ask for the district, with one button per district.
+
+    ``told_requirements``: what to prepare was just told for every district, so the question is
+    only about where to go.
+    """
     districts = turn.services.searcher().districts()
     buttons = tuple(Button(d.name, payload("inform_region", region=d.name)) for d in districts)
-    lead = (
-        "请问您在哪个区县？"
-        if turn.state.elder
-        else f"「{matter_name}」由各区县分别办理，请问您在哪个区县（或街道、乡镇）？"
-    )
+    if turn.state.elder:
+        lead = "到哪里办要看您在哪个区县，请问您在哪个区县？" if told_requirements else "请问您在哪个区县？"
+    elif told_requirements:
+        lead = "办理部门、地点和电话各区县不同：请问您在哪个区县（或街道、乡镇）？选好后给您当地的办事指南。"
+    else:
+        lead = f"「{matter_name}」由各区县分别办理，请问您在哪个区县（或街道、乡镇）？"
     turn.say(Text(lead, buttons))
 
 
@@ -58,6 +62,10 @@ def remember_place(turn: Turn, place: Place | None) -> None:
 def show_matter(turn: Turn, matter_code: str, then: str | None = None) -> None:
     """Show the matter's guide for the asker's place, or ask for the district first.
 
+    When the district is still unknown but every district's guide asks the same, what to prepare
+    (the card, or the aspect asked about) is told at once and the district question asks only
+    where to go: a person learns what to bring without first answering a question.
+
     ``then`` is what to do once the guide is known: None (just the card), an aspect name (answer
     it) or ``PENDING_APPLY`` (go to the form).
     """
@@ -77,6 +85,13 @@ def show_matter(turn: Turn, matter_code: str, then: str | None = None) -> None:
     state.offer = None
     if needs_region:
         state.guide_id = None
+        if then != PENDING_APPLY and then not in PLACE_ASPECTS and services.catalog.same_everywhere(guide.matter.code):
+            # What to prepare is the same in every district: tell it now, and ask only where to go.
+            told = aspect_answer(guide, then, state.elder, False) if then else guide_card(guide, state.elder, False)
+            turn.say(*told)
+            state.pending_step, state.pending_aspect = PENDING_CARD, None
+            region_question(turn, guide.name, told_requirements=True)
+            return
         state.pending_step = then if then == PENDING_APPLY else (PENDING_ASPECT if then else PENDING_CARD)
         state.pending_aspect = then if then not in (None, PENDING_APPLY) else None
         region_question(turn, guide.name)
@@ -113,20 +128,22 @@ def offer_options(turn: Turn, hits: list[SearchHit]) -> None:
     turn.say(Text(lead, buttons))
 
 
-def offer_family(turn: Turn, family: Family, others: list[SearchHit]) -> None:
-    """Siblings of one family: ask which case is the person's, every case offered, most common first.
+def offer_family(turn: Turn, decision: Decision) -> None:
+    """Siblings of one family: ask which case is the person's (:func:`~bot.actions.answer_bands.family_offer`).
 
-    The other close candidates of the search (``others``, not of the family) follow the cases, so
+    The cases come in a person's words; the close candidates outside the family follow them, so
     a need that is not a case of the family is still one tap away.
     """
     state, searcher = turn.state, turn.services.searcher()
+    family = decision.family
+    assert family is not None
     place = current_place(turn)
     options: list[tuple[str, str]] = []
-    for member in family.members:
+    for member in decision.cases:
         chosen = searcher.guide_for_place(member.code, place)
         if chosen is not None:
             options.append((chosen[0].guide_id, member.words))
-    options += [(hit.guide_id, hit.name) for hit in others if family.member(hit.name) is None]
+    options += [(hit.guide_id, hit.name) for hit in decision.others]
     state.candidates = [guide_id for guide_id, _ in options]
     state.offer = None
     buttons = tuple(
@@ -188,6 +205,6 @@ def present(turn: Turn, decision: Decision, then: str | None = None) -> None:
         offer_options(turn, decision.hits)
     elif decision.step is Step.FAMILY and decision.family is not None:
         turn.state.pending_aspect = then if then != PENDING_APPLY else None
-        offer_family(turn, decision.family, decision.hits)
+        offer_family(turn, decision)
     else:
         show_matter(turn, decision.top.matter_code, then)

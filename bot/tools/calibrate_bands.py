@@ -30,7 +30,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.actions.answer_bands import CONFIDENT_MARGIN, Step, decide
+from bot.actions.answer_bands import CONFIDENT_MARGIN, DECISION_DEPTH, Step, decide
 from bot.actions.scope import (
     EVENT_MARGIN,
     LONG_MESSAGE_CHARS,
@@ -86,7 +86,7 @@ HEADER = [
 
 def offered(decision, searcher: Searcher) -> list[str]:
     if decision.step is Step.FAMILY and decision.family is not None:
-        return [member.name for member in decision.family.members] + [hit.name for hit in decision.hits]
+        return [member.name for member in decision.cases] + [hit.name for hit in decision.others]
     return [hit.name for hit in decision.hits]
 
 
@@ -94,7 +94,7 @@ def measure(searcher: Searcher, name: str, queries: list[LabelledQuery], margin:
     counts = BandCounts(name)
     for labelled in queries:
         counts.questions += 1
-        decision = decide(searcher.search(labelled.query, top_k=5), searcher.families, margin)
+        decision = decide(searcher.search(labelled.query, top_k=DECISION_DEPTH), searcher.families, margin)
         card = decision.step in (Step.CARD, Step.ASK_REGION)
         if not labelled.expected:
             counts.negatives += 1

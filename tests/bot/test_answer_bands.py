@@ -6,9 +6,11 @@ import pytest
 
 from bot.actions.answer_bands import (
     CONFIDENT_MARGIN,
+    MAX_OPTIONS,
     Step,
     best_name_match,
     decide,
+    family_offer,
     is_confident,
 )
 from daofu.choices import choice_in as ordinal_in
@@ -29,11 +31,12 @@ def test_one_clear_winner_is_shown_as_a_card():
     assert decision.step is Step.CARD and decision.top.name == "居民身份证换领"
 
 
-def test_close_candidates_become_options_at_most_five():
-    hits = [hit(f"事项{i}", 0.6 - i * 0.01) for i in range(7)]
+def test_close_candidates_become_options_at_most_seven():
+    hits = [hit(f"事项{i}", 0.6 - i * 0.01) for i in range(12)]
     decision = decide(result(*hits))
     assert decision.step is Step.CHOOSE
-    assert [h.name for h in decision.hits] == [f"事项{i}" for i in range(5)]
+    assert MAX_OPTIONS == 7
+    assert [h.name for h in decision.hits] == [f"事项{i}" for i in range(7)]
 
 
 def test_a_matter_run_per_district_asks_for_the_district():
@@ -115,3 +118,62 @@ def test_confidence_band_boundary():
     assert is_confident(result(hit("甲", 0.6), hit("乙", 0.6 - CONFIDENT_MARGIN)))
     assert not is_confident(result(hit("甲", 0.6), hit("乙", 0.6 - CONFIDENT_MARGIN + 0.01)))
     assert not is_confident(result(hit("甲", 0.9), no_match=True))
+
+
+def large_family(count: int) -> Families:
+    return Families.derive([(f"m-{i}", f"户口迁移（情形{i}）", False) for i in range(count)], variant_words={})
+
+
+def test_a_small_family_offers_every_case_then_the_other_close_candidates():
+    families = family_of("夫妻投靠", "子女投靠父母", "父母投靠子女")
+    decision = decide(
+        result(
+            hit("户口迁移（父母投靠子女）", 0.6),
+            hit("户口迁移（子女投靠父母）", 0.58),
+            hit("居住证申领", 0.5),
+            hit("户口注销（重复户口）", 0.45),
+        ),
+        families,
+    )
+    assert decision.step is Step.FAMILY
+    # The ranked cases first, then the rest of the family, then what is not of the family.
+    assert [m.case for m in decision.cases] == ["父母投靠子女", "子女投靠父母", "夫妻投靠"]
+    assert [h.name for h in decision.others] == ["居住证申领", "户口注销（重复户口）"]
+
+
+def test_a_large_family_leaves_buttons_for_the_candidates_outside_it():
+    families = large_family(12)
+    hits = [hit("户口迁移（情形7）", 0.6), hit("户口迁移（情形3）", 0.59), hit("户口注销（重复户口）", 0.55)]
+    hits += [hit(f"户口迁移（情形{i}）", 0.5 - i * 0.01) for i in (0, 1, 2, 4, 5, 6, 8, 9, 10, 11)]
+    hits.append(hit("居民户口簿补领", 0.3))
+    decision = decide(result(*hits), families)
+    assert decision.step is Step.FAMILY
+    shown = [m.case for m in decision.cases] + [h.name for h in decision.others]
+    assert len(shown) == MAX_OPTIONS
+    assert shown[:2] == ["情形7", "情形3"]  # the best-ranked cases lead
+    assert "户口注销（重复户口）" in shown and "居民户口簿补领" in shown
+
+
+def test_family_offer_gives_the_cases_the_buttons_nobody_else_needs():
+    families = large_family(9)
+    family = families.families[0]
+    only_family = [hit(f"户口迁移（情形{i}）", 0.6 - i * 0.01) for i in range(9)]
+    cases, others = family_offer(only_family, family)
+    assert [m.case for m in cases] == [f"情形{i}" for i in range(7)] and others == []
+    one_other = only_family[:2] + [hit("居住证申领", 0.5)]
+    cases, others = family_offer(one_other, family)
+    assert len(cases) == 6 and [h.name for h in others] == ["居住证申领"]
+    many_others = only_family[:2] + [hit(f"其他{i}", 0.5 - i * 0.01) for i in range(6)]
+    cases, others = family_offer(many_others, family)
+    assert len(cases) == 5 and [h.name for h in others] == ["其他0", "其他1"]
+
+
+def test_a_question_naming_the_family_gets_every_case():
+    families = large_family(12)
+    hits = [hit(f"户口迁移（情形{i}）", 0.6 - i * 0.01) for i in (4, 2)] + [hit("户口注销（重复户口）", 0.55)]
+    named = SearchResult("户口迁移需要什么材料", hits, False, None, None)
+    decision = decide(named, families)
+    assert decision.step is Step.FAMILY
+    assert len(decision.cases) == 12 and [m.case for m in decision.cases][:2] == ["情形4", "情形2"]
+    told = SearchResult("老家和这里各有一个登记", hits, False, None, None)
+    assert len(decide(told, families).cases) == 6
