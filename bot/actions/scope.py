@@ -79,6 +79,8 @@ EVENT_MARGIN = -0.03
 LONG_MESSAGE_CHARS = 25
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 CACHE_NAME = "out_of_scope_examples.npz"
+INDEXER_DIR = Path(__file__).resolve().parents[2] / "indexer"
+WORD_TABLES_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "data"
 
 
 def cache_path(settings: Settings) -> Path:
@@ -219,14 +221,16 @@ def ensure_out_of_scope_vectors(settings: Settings) -> None:
 
 
 def inputs_digest(settings: Settings, texts: list[str]) -> str:
-    """What the embedded texts are made from: cheap to compute, for the setup step's check."""
-    from indexer.colloquial import WORDS_FILE
+    """What the embedded texts are made from: the model, the index, the code and word tables that
+    rewrite a question (any of ``indexer/*.py`` and ``knowledge/data/*.tsv``) and the examples.
+    Cheap to compute, for the setup step's check; the service checks the embedded texts themselves."""
     from indexer.e5_onnx import MANIFEST_NAME
 
+    sources = sorted(INDEXER_DIR.glob("*.py")) + sorted(WORD_TABLES_DIR.glob("*.tsv"))
     parts = [
         (settings.model_dir / MANIFEST_NAME).read_bytes(),
         (settings.index_dir / "manifest.json").read_bytes(),
-        WORDS_FILE.read_bytes(),
+        *(path.read_bytes() for path in sources),
         json.dumps(texts, ensure_ascii=False).encode("utf-8"),
     ]
     digest = hashlib.sha256()
