@@ -55,7 +55,7 @@ from indexer.documents import GuideEntry
 from indexer.encoder import QueryEncoder
 from indexer.families import Families
 from indexer.qualifiers import Qualifiers
-from indexer.regions import Place, RegionResolver
+from indexer.regions import Place, RegionResolver, short_form
 from indexer.store import IndexData, dictionary_path, load_index
 from indexer.text import TextAnalyzer, normalize
 from indexer.typos import TypoCorrector
@@ -197,8 +197,13 @@ class Searcher:
         self._name_words = frozenset(
             token for m in data.matters for text in (m.name, *m.aliases) for token in analyzer.tokens(text)
         ) | frozenset(word for s in analyzer.synonyms for word in (s.colloquial, *s.official))
+        # District names are words people type too (慈西 for 慈溪): a slip of one is put right as well.
+        districts = {short: COMMON_WORD_MATTERS for p in self.resolver.districts if (short := short_form(p.name))}
         self.typos = TypoCorrector(
-            self._name_words, analyzer.word_frequency, analyzer.dictionary_words, self._common_words(analyzer)
+            self._name_words | districts.keys(),
+            analyzer.word_frequency,
+            analyzer.dictionary_words,
+            self._common_words(analyzer) | districts,
         )
 
     @classmethod

@@ -40,3 +40,14 @@ def test_a_slip_by_sound_still_reaches_the_guide(chat, typed, matter):
     assert NOTHING_FOUND not in said and OUT_OF_SCOPE not in said, turn.messages
     # A card, an option, or the answer to its question (去哪里: the guide's place) names the matter.
     assert f"「{matter}」" in said or any(matter in name for name in reachable(chat, turn)), turn.messages
+
+
+def test_a_district_typed_with_a_slip_is_still_where_the_asker_is(chat):
+    turn = chat.say("住在北伦，居住证怎么办")
+    said = " ".join(turn.texts)
+    assert NOTHING_FOUND not in said and "哪个区" not in said, turn.messages
+    card = turn.custom("guide_card")
+    if card is None:  # options first: the one for the residence permit
+        turn = chat.press(next(b for b in turn.buttons if b["title"].endswith("居住证申领")))
+        card = turn.custom("guide_card")
+    assert card is not None and "北仑" in str(card), turn.messages
