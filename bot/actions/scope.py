@@ -216,8 +216,13 @@ def ensure_out_of_scope_vectors(settings: Settings) -> None:
     if _read_cache(cache_path(settings), inputs_digest(settings, texts), key="inputs") is not None:
         log.info("out-of-scope examples are up to date (%d)", len(texts))
         return
-    examples = OutOfScopeExamples.load(settings, Searcher.load(settings), texts)
-    log.info("out-of-scope examples: %d embedded", len(examples.texts))
+    searcher = Searcher.load(settings)
+    examples = OutOfScopeExamples.load(settings, searcher, texts)
+    # Stamped with these inputs, so the next setup skips, whether the vectors were embedded again
+    # or the change left the embedded texts as they were.
+    embedded = [searcher.need_text(text, without_places=True) for text in texts]
+    _write_cache(cache_path(settings), _digest(settings, embedded), inputs_digest(settings, texts), examples.vectors)
+    log.info("out-of-scope examples: %d ready", len(examples.texts))
 
 
 def inputs_digest(settings: Settings, texts: list[str]) -> str:
