@@ -38,8 +38,7 @@ A message the NLU calls out of scope, and search finds nothing sure for, that na
 by a trigger word ("结婚", "退休") is shown the event when it is closer to the event than to the
 nearest out-of-scope example, less :data:`EVENT_MARGIN` (the trigger word is evidence of its
 own). Of the texts naming an event (same command, ``--event-margin``; needs of the three sets
-above; the out-of-scope examples
-compared with the *other* examples, so a pessimistic count)::
+above; the out-of-scope examples compared with the *other* examples, a pessimistic count)::
 
     event margin  needs (213)  negatives (0)  oos examples (4)
     -0.050                213              0                 3
