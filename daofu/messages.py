@@ -93,7 +93,12 @@ class Custom:
 
 @dataclass(frozen=True)
 class GuideCard(Custom):
-    """One guide, summarised: what, where, who, how long, how much, online, first materials."""
+    """One guide, summarised: what, where, who, how long, how much, online, first materials.
+
+    ``district_pending`` marks a card shown before the person's district is known, for a matter
+    whose guides ask the same everywhere: it tells what to prepare, and leaves ``region``,
+    ``department``, ``address``, ``phone`` and ``form_url`` empty until the district is chosen.
+    """
 
     type: ClassVar[str] = "guide_card"
     guide_id: str
@@ -110,6 +115,7 @@ class GuideCard(Custom):
     materials: tuple[str, ...] = ()
     form_url: str | None = None
     demo: bool = False
+    district_pending: bool = False
 
 
 @dataclass(frozen=True)

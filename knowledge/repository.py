@@ -140,6 +140,7 @@ class Catalog:
         self._regions: dict[str, Region] | None = None
         self._matters: dict[str, Matter] | None = None
         self._meta: dict[str, str] | None = None
+        self._same_everywhere: dict[str, bool] = {}
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -257,6 +258,20 @@ class Catalog:
 
     def guides_in_region(self, region_code: str) -> list[Guide]:
         return list(self._guides(GuideRow.region_code == region_code))
+
+    def same_everywhere(self, matter_code: str) -> bool:
+        """Whether every guide of the matter asks the same: conditions, materials, steps, time limits,
+        fee and online service agree, and only the place (office, address, hours, phone, form)
+        differs from one region to another.
+
+        Then what a person must prepare can be told before their district is known; only where to
+        go needs it. Computed once per matter and kept, like the matters themselves.
+        """
+        known = self._same_everywhere.get(matter_code)
+        if known is None:
+            contents = {requirements_of(guide) for guide in self._guides(GuideRow.matter_code == matter_code)}
+            known = self._same_everywhere[matter_code] = len(contents) == 1
+        return known
 
     def close_guide_ids(self, guide_id: str, limit: int = 5) -> list[str]:
         """Guide ids that look like ``guide_id`` (same matter or region part, or similar spelling)."""
@@ -384,6 +399,15 @@ class Catalog:
             matters=counts[1],
             guides=counts[2],
         )
+
+
+def requirements_of(guide: Guide) -> tuple[object, ...]:
+    """What a guide asks of the applicant, leaving out where it is served (see
+    :meth:`Catalog.same_everywhere`)."""
+    return (
+        guide.conditions, guide.materials, guide.steps, guide.legal_days, guide.promised_days, guide.fee,
+        guide.online,
+    )  # fmt: skip
 
 
 def read_regions(connection: Connection) -> dict[str, Region]:

@@ -7,12 +7,14 @@ decision of :mod:`bot.actions.answer_bands` and the rendering of :mod:`bot.actio
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
-from bot.actions.answer_bands import DECISION_DEPTH, MAX_OPTIONS, best_name_match, decide
+from bot.actions.answer_bands import DECISION_DEPTH, MAX_OPTIONS, Step, best_name_match, decide
 from bot.actions.base import DaofuAction, Turn
 from bot.actions.follow_up import Route, aspect_in, follow_up, names_a_need
 from bot.actions.gaps import remember_gap
 from bot.actions.life_event import offer_life_event
+from bot.actions.second_need import offer_second_need, put_needs_first
 from bot.actions.showing import present, region_question, remember_place, show_matter
 from bot.actions.state import PENDING_APPLY, PENDING_ASPECT
 from daofu.choices import choice_in
@@ -81,7 +83,11 @@ def find_service(turn: Turn) -> None:
     result = search_need(turn, text)
     state.pending_query = text
     decision = decide(result, searcher.families)
+    if decision.step is Step.CHOOSE:
+        decision = replace(decision, hits=put_needs_first(turn, text, decision.hits))
     present(turn, decision)
+    if decision.step in (Step.CARD, Step.ASK_REGION):
+        offer_second_need(turn, text)
     remember_gap(turn, text, decision)
     log.info("search: %s, %d hits, no_match=%s", decision.step.value, len(result.hits), result.no_match)
 

@@ -26,6 +26,9 @@ ASPECT_LABELS = {
 ASPECT_INTENTS = {aspect: f"ask_{aspect}" for aspect in ASPECTS}
 ASPECT_OF_INTENT = {intent: aspect for aspect, intent in ASPECT_INTENTS.items()}
 CARD_MATERIALS = 3
+# Aspects whose answer is the place itself: they need the person's district.
+PLACE_ASPECTS = frozenset({"location"})
+EVERY_DISTRICT = "各区县相同"
 
 
 def aspect_buttons(exclude: str | None = None, guide_id: str | None = None) -> tuple[Button, ...]:
@@ -66,14 +69,21 @@ def material_line(material: Material, elder: bool = False) -> str:
     return f"{line}：{material.note}" if material.note else line
 
 
-def guide_card(guide: Guide, elder: bool = False) -> list[BotMessage]:
-    """The card for one guide: what, who, how long, how much, online, first materials."""
+def guide_card(guide: Guide, elder: bool = False, district_known: bool = True) -> list[BotMessage]:
+    """The card for one guide: what, who, how long, how much, online, first materials.
+
+    With ``district_known`` False the card is what every district's guide of the matter asks
+    (the caller has checked they agree, :meth:`~knowledge.repository.Catalog.same_everywhere`):
+    no office, address, phone or form, and no aspect buttons, since the district question follows.
+    """
     materials = [m.name for m in guide.materials[:CARD_MATERIALS]]
-    region = guide.region.name
+    region = guide.region.name if district_known else ""
+    where = region if district_known else EVERY_DISTRICT
+    department = f"办理部门：{guide.department}" if district_known else "办理部门和地点：因区县而异，选择区县后告诉您"
     if elder:
         text = (
-            f"为您找到：{guide.name}（{region}）。\n"
-            f"办理部门：{guide.department}。\n"
+            f"为您找到：{guide.name}（{where}）。\n"
+            f"{department}。\n"
             f"办理时间：{time_limit(guide)}。\n"
             f"费用：{guide.fee}。\n"
             f"{online_summary(guide)}。"
@@ -81,8 +91,8 @@ def guide_card(guide: Guide, elder: bool = False) -> list[BotMessage]:
     else:
         more = "等" if len(guide.materials) > CARD_MATERIALS else ""
         text = (
-            f"【{guide.name}】{region}\n"
-            f"办理部门：{guide.department}\n"
+            f"【{guide.name}】{where}\n"
+            f"{department}\n"
             f"办理时限：{time_limit(guide)}\n"
             f"收费：{guide.fee}\n"
             f"网办：{online_summary(guide)}\n"
@@ -96,25 +106,34 @@ def guide_card(guide: Guide, elder: bool = False) -> list[BotMessage]:
         matter_code=guide.matter.code,
         name=guide.name,
         region=region,
-        department=guide.department,
+        department=guide.department if district_known else "",
         promised_days=guide.promised_days,
         legal_days=guide.legal_days,
         fee=guide.fee,
-        address=guide.address,
-        phone=guide.phone,
+        address=guide.address if district_known else "",
+        phone=guide.phone if district_known else "",
         online=Online(guide.online.web, guide.online.mobile, guide.online.zero_visit, guide.online.max_visits),
         materials=tuple(m.name for m in guide.materials),
-        form_url=guide.form_url,
+        form_url=guide.form_url if district_known else None,
         demo=guide.demo,
+        district_pending=not district_known,
     )
+    if not district_known:
+        return [card]
     return [card, Text("您还想了解哪方面？也可以直接去办理。", aspect_buttons(guide_id=guide.id))]
 
 
-def aspect_answer(guide: Guide, aspect: str, elder: bool = False) -> list[BotMessage]:
-    """The answer to one follow-up question about the guide under discussion."""
+def aspect_answer(guide: Guide, aspect: str, elder: bool = False, district_known: bool = True) -> list[BotMessage]:
+    """The answer to one follow-up question about the guide under discussion.
+
+    With ``district_known`` False the answer holds for every district (as in :func:`guide_card`);
+    the place itself (``location``) cannot be told so.
+    """
     if aspect not in ASPECTS:
         raise ValueError(f"unknown aspect {aspect!r}; expected one of {', '.join(ASPECTS)}")
-    name = f"「{guide.name}」（{guide.region.name}）"
+    if aspect in PLACE_ASPECTS and not district_known:
+        raise ValueError(f"the {aspect!r} answer depends on the district; ask for it first")
+    name = f"「{guide.name}」（{guide.region.name if district_known else EVERY_DISTRICT}）"
     if aspect == "materials":
         shown = guide.materials[:5] if elder else guide.materials
         lines = [f"{i}. {material_line(m, elder)}" for i, m in enumerate(shown, start=1)]
@@ -134,7 +153,7 @@ def aspect_answer(guide: Guide, aspect: str, elder: bool = False) -> list[BotMes
     else:
         steps = [f"{i}. {step}" for i, step in enumerate(guide.steps, start=1)]
         text = f"办理{name}的流程：\n" + "\n".join(steps) if steps else f"{name}按窗口指引办理即可。"
-    return [Text(text, aspect_buttons(exclude=aspect, guide_id=guide.id))]
+    return [Text(text, aspect_buttons(exclude=aspect, guide_id=guide.id) if district_known else ())]
 
 
 def form_handoff(guide: Guide, applicant_type: str | None, elder: bool = False) -> list[BotMessage]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.actions.answer_bands import Decision, Step
 from bot.actions.base import HUMAN_BUTTON, Turn
-from bot.actions.guide_messages import aspect_answer, default_applicant, form_handoff, guide_card
+from bot.actions.guide_messages import PLACE_ASPECTS, aspect_answer, default_applicant, form_handoff, guide_card
 from bot.actions.state import PENDING_APPLY, PENDING_ASPECT, PENDING_CARD
 from daofu.messages import Button, Text, payload
 from indexer.regions import Place
@@ -28,15 +28,20 @@ HOT_MATTERS_FILE = Path(__file__).resolve().parents[1] / "hot_matters.txt"
 HOT_MATTERS_SHOWN = 3
 
 
-def region_question(turn: Turn, matter_name: str) -> None:
-    """Ask for the district, with one button per district."""
+def region_question(turn: Turn, matter_name: str, told_requirements: bool = False) -> None:
+    """Ask for the district, with one button per district.
+
+    ``told_requirements``: what to prepare was just told for every district, so the question is
+    only about where to go.
+    """
     districts = turn.services.searcher().districts()
     buttons = tuple(Button(d.name, payload("inform_region", region=d.name)) for d in districts)
-    lead = (
-        "请问您在哪个区县？"
-        if turn.state.elder
-        else f"「{matter_name}」由各区县分别办理，请问您在哪个区县（或街道、乡镇）？"
-    )
+    if turn.state.elder:
+        lead = "到哪里办要看您在哪个区县，请问您在哪个区县？" if told_requirements else "请问您在哪个区县？"
+    elif told_requirements:
+        lead = "办理部门、地点和电话各区县不同：请问您在哪个区县（或街道、乡镇）？选好后给您当地的办事指南。"
+    else:
+        lead = f"「{matter_name}」由各区县分别办理，请问您在哪个区县（或街道、乡镇）？"
     turn.say(Text(lead, buttons))
 
 
@@ -57,6 +62,10 @@ def remember_place(turn: Turn, place: Place | None) -> None:
 def show_matter(turn: Turn, matter_code: str, then: str | None = None) -> None:
     """Show the matter's guide for the asker's place, or ask for the district first.
 
+    When the district is still unknown but every district's guide asks the same, what to prepare
+    (the card, or the aspect asked about) is told at once and the district question asks only
+    where to go: a person learns what to bring without first answering a question.
+
     ``then`` is what to do once the guide is known: None (just the card), an aspect name (answer
     it) or ``PENDING_APPLY`` (go to the form).
     """
@@ -76,6 +85,13 @@ def show_matter(turn: Turn, matter_code: str, then: str | None = None) -> None:
     state.offer = None
     if needs_region:
         state.guide_id = None
+        if then != PENDING_APPLY and then not in PLACE_ASPECTS and services.catalog.same_everywhere(guide.matter.code):
+            # What to prepare is the same in every district: tell it now, and ask only where to go.
+            told = aspect_answer(guide, then, state.elder, False) if then else guide_card(guide, state.elder, False)
+            turn.say(*told)
+            state.pending_step, state.pending_aspect = PENDING_CARD, None
+            region_question(turn, guide.name, told_requirements=True)
+            return
         state.pending_step = then if then == PENDING_APPLY else (PENDING_ASPECT if then else PENDING_CARD)
         state.pending_aspect = then if then not in (None, PENDING_APPLY) else None
         region_question(turn, guide.name)

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.actions.follow_up import aspect_in
-from bot.actions.guide_messages import ASPECTS, aspect_answer, form_handoff, guide_card
+from bot.actions.guide_messages import ASPECTS, PLACE_ASPECTS, aspect_answer, form_handoff, guide_card
 from bot.actions.rating import parse_rating, rating_request
 from daofu.config import load_settings
 from daofu.messages import FormHandoff, GuideCard, Text
@@ -40,6 +40,28 @@ def test_elder_card_is_shorter(guide):
     normal = guide_card(guide)[0].text
     elder = guide_card(guide, elder=True)[0].text
     assert "主要材料" not in elder and "主要材料" in normal
+
+
+def test_a_card_before_the_district_leaves_out_everything_about_the_place(guide):
+    (card,) = guide_card(guide, district_known=False)
+    assert isinstance(card, GuideCard) and card.district_pending
+    assert card.region == card.department == card.address == card.phone == "" and card.form_url is None
+    assert card.materials == tuple(m.name for m in guide.materials) and card.fee == guide.fee
+    for told in (guide.region.name, guide.department, guide.address, guide.phone):
+        assert told not in card.text
+    assert "各区县相同" in card.text and "因区县而异" in card.text
+
+
+@pytest.mark.parametrize("aspect", sorted(set(ASPECTS) - PLACE_ASPECTS))
+def test_an_aspect_before_the_district_holds_for_every_district(guide, aspect):
+    (message,) = aspect_answer(guide, aspect, district_known=False)
+    assert f"「{guide.name}」（各区县相同）" in message.text and guide.region.name not in message.text
+    assert message.buttons == ()  # the district question follows instead
+
+
+def test_the_place_cannot_be_told_before_the_district(guide):
+    with pytest.raises(ValueError, match="depends on the district"):
+        aspect_answer(guide, "location", district_known=False)
 
 
 @pytest.mark.parametrize("aspect", ASPECTS)

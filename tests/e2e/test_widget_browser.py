@@ -494,12 +494,16 @@ NEED = "身份证快到期了怎么换"
 DISTRICT = "鄞州区"
 
 
+LOCAL_CARD = ".dw-card:not(.dw-card-pending)"
+
+
 def drive_to_guide_card(widget: WidgetPage) -> WebElement:
-    """Ask for a need and answer the bot's questions (district, which case) until a guide card shows."""
+    """Ask for a need and answer the bot's questions (district, which case) until the district's
+    guide card shows (not only the card of what every district asks alike)."""
     widget.send(NEED)
     for _ in range(4):
         widget.wait_idle()
-        cards = widget.find_all(".dw-card")
+        cards = widget.find_all(LOCAL_CARD)
         if cards:
             return cards[-1]
         district = widget.button_with_title(DISTRICT)
@@ -510,7 +514,26 @@ def drive_to_guide_card(widget: WidgetPage) -> WebElement:
             choices[0].click()
         else:
             break
-    return widget.wait_for_elements(".dw-card", f"no guide card for {NEED!r}")[-1]
+    return widget.wait_for_elements(LOCAL_CARD, f"no guide card for {NEED!r}")[-1]
+
+
+def test_what_to_bring_shows_before_the_district_and_the_place_after(widget: WidgetPage):
+    widget.load()
+    widget.open()
+    widget.send(NEED)
+    pending = widget.wait_for_elements(".dw-card-pending", f"no card before the district for {NEED!r}")[-1]
+    assert "各区县相同" in pending.find_element(By.CSS_SELECTOR, ".dw-card-sub").get_attribute("textContent")
+    assert pending.find_elements(By.CSS_SELECTOR, ".dw-materials li")
+    labels = [dt.get_attribute("textContent") for dt in pending.find_elements(By.CSS_SELECTOR, ".dw-facts dt")]
+    assert "办理地点" not in labels and "咨询电话" not in labels and not pending.find_elements(By.CSS_SELECTOR, "a")
+    district = widget.wait(lambda: widget.button_with_title(DISTRICT), "no district question after the card")
+    save_screenshot(widget.driver, "widget-card-before-district")
+    district.click()
+    local = widget.wait_for_elements(LOCAL_CARD, "no district card after choosing the district")[-1]
+    assert DISTRICT in local.find_element(By.CSS_SELECTOR, ".dw-card-sub").get_attribute("textContent")
+    labels = [dt.get_attribute("textContent") for dt in local.find_elements(By.CSS_SELECTOR, ".dw-facts dt")]
+    assert "办理地点" in labels and local.find_elements(By.CSS_SELECTOR, "a.dw-card-link")
+    save_screenshot(widget.driver, "widget-card-after-district")
 
 
 def test_quick_reply_sends_the_payload_and_shows_the_title(widget: WidgetPage, servers: ServerPair):

@@ -123,3 +123,18 @@ def test_missing_catalogue_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogMissingError, match="daofu catalog build"):
         list(Catalog(engine).iter_guides())
     assert not (tmp_path / "none.db").exists()
+
+
+def test_same_everywhere_ignores_the_place_but_not_the_requirements(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'small.db'}")
+    import_catalog(write_jsonl(tmp_path / "small.jsonl", small_catalog()), engine)
+    catalog = Catalog(engine)
+    # T-002's two guides differ only in region and department; one T-001 guide is 即办 (0 days).
+    assert catalog.same_everywhere("T-002") is True
+    assert catalog.same_everywhere("T-001") is False
+    engine.dispose()
+
+
+def test_every_demo_matter_asks_the_same_in_every_district(demo_engine: Engine) -> None:
+    catalog = Catalog(demo_engine)
+    assert catalog.same_everywhere("NBC-A-033") is True  # 居民身份证换领, 343 guides

@@ -715,10 +715,12 @@
   };
 
   Widget.prototype.renderGuideCard = function (card) {
-    var node = el("article", "dw-card");
+    var node = el("article", card.district_pending ? "dw-card dw-card-pending" : "dw-card");
     node.setAttribute("aria-label", "办事指南：" + str(card.name));
     node.appendChild(el("h3", "dw-card-title", card.name || "办事指南"));
-    var where = [card.region, card.department].filter(Boolean).map(str).join(" · ");
+    var where = card.district_pending
+      ? "各区县相同 · 选择区县后显示办理地点"
+      : [card.region, card.department].filter(Boolean).map(str).join(" · ");
     if (where) {
       node.appendChild(el("p", "dw-card-sub", where));
     }
