@@ -25,7 +25,7 @@ After scoring, a candidate among the best few whose name holds a qualifier the q
 
 Before scoring, the question is rewritten in plain words (:mod:`indexer.colloquial`: Ningbo
 words, older people's words, typing slips), homophone slips of catalogue words are put right
-(:mod:`indexer.typos`: 结昏证 → 结婚证), and the embedding sees only the clauses that carry the
+(:mod:`indexer.typos`: 户照 → 护照), and the embedding sees only the clauses that carry the
 need (:mod:`indexer.clauses`); BM25 sees every word.
 
 Each ranked matter is then shown as one guide: the guide of the asker's place (a town's own

@@ -1,7 +1,7 @@
-"""Phone-typing slips: a character typed for another with the same sound (结昏证 → 结婚证).
+"""Phone-typing slips: a character typed for another with the same sound (户照 → 护照).
 
 Chinese is typed by sound, so the commonest slip is a homophone picked from the input method's
-list: 报明 for 报名, 医宝 for 医保, 证书 typed as 正书. The slipped word is in no guide, so BM25
+list: 户照 for 护照, 申青 for 申请, 保障卡 typed as 保章卡. The slipped word is in no guide, so BM25
 misses it and the embedding sees a different word. :class:`TypoCorrector` puts the catalogue's
 word back before the search scores the question.
 
@@ -13,25 +13,26 @@ when all four hold:
 * they differ in exactly one character, and the two characters have the same common reading
   (tones ignored);
 * the stretch is not a word in its own right: jieba's dictionaries give it a frequency below
-  :data:`REAL_WORD_FREQUENCY` (预收 is a word; 报明 is not), so a real word is never
+  :data:`REAL_WORD_FREQUENCY` (预收 is a word; 户照 is not), so a real word is never
   "corrected" into a catalogue word that sounds like it;
 * the stretch starts and ends where words start and end when jieba cuts the question with its
   dictionary alone: a slip leaves single characters, while 办什(么) or (通)行证 are pieces of
   real words and are left alone.
 
-Two characters are little evidence: 小厂 sounds like 小肠 and 去了 like 娶了, words of some
-matter name or of the synonym table. A two-character stretch is therefore only put right into a
-word of ``common_words`` (the searcher passes the words many matter names share, 备案, 补贴,
-注销, and the synonym table's words, 医保, 上牌), and never when one of its characters is a
-particle (了, 的, 吗…), which no catalogue word is typed with.
+Two characters are little evidence: 去了 sounds like 娶了, a word of the synonym table, and
+many a pair of everyday characters sounds like some word of a single matter name. A
+two-character stretch is therefore only put right into a word of ``common_words`` (the searcher
+passes the words many matter names share, 备案, 补贴, 注销, and the synonym table's words, 医保,
+上牌), and never when one of its characters is a particle (了, 的, 吗…), which no catalogue
+word is typed with.
 
-When several catalogue words fit, the one of most matter names is taken (等记 is 登记, not
-等级), then the most common one by jieba's frequency.
+When several catalogue words fit (a slip of either character of a word), the one of most
+matter names is taken, then the most common one by jieba's frequency.
 
 Example::
 
-    corrector = TypoCorrector.build(["结婚证", "报名", "医保"], frequency={"报名": 1606})
-    corrector.correct("结昏证掉了，报明要带什么")      # '结婚证掉了，报名要带什么'
+    corrector = TypoCorrector.build(["护照", "营业执照", "申请"], frequency={"申请": 3000})
+    corrector.correct("户照过期了，营叶执照怎么申青")      # '护照过期了，营业执照怎么申请'
 
 (``build`` cuts into single characters; the searcher passes jieba's cut and frequencies.)
 """
