@@ -155,10 +155,15 @@ def rasa_command(settings: Settings) -> list[str]:
         str(write_rasa_endpoints(settings)),
         "--credentials",
         str(settings.root / "bot" / "credentials.yml"),
-        "--auth-token",
-        rasa_token(settings),
+        auth_token_option(rasa_token(settings)),
     ]
     return command
+
+
+def auth_token_option(token: str) -> str:
+    """Rasa's ``--auth-token`` as one argument: a token is random URL-safe text and may begin with
+    "-", which ``--auth-token TOKEN`` would have Rasa's parser read as another option."""
+    return f"{AUTH_TOKEN_OPTION}={token}"
 
 
 def service_command(settings: Settings) -> list[str]:
@@ -174,14 +179,23 @@ def _http_ok(url: str, timeout: float = 2.0) -> bool:
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-SECRET_OPTIONS = ("--auth-token",)
+AUTH_TOKEN_OPTION = "--auth-token"
+SECRET_OPTIONS = (AUTH_TOKEN_OPTION,)
 
 
 def shown_command(command: list[str]) -> list[str]:
-    """``command`` for the log: the values of secret options replaced by ``(secret)``."""
-    return [
-        "(secret)" if index and command[index - 1] in SECRET_OPTIONS else part for index, part in enumerate(command)
-    ]
+    """``command`` for the log: the values of secret options (``--option value`` or
+    ``--option=value``) replaced by ``(secret)``."""
+    shown = []
+    for index, part in enumerate(command):
+        option = part.split("=", 1)[0]
+        if option in SECRET_OPTIONS and "=" in part:
+            shown.append(f"{option}=(secret)")
+        elif index and command[index - 1] in SECRET_OPTIONS:
+            shown.append("(secret)")
+        else:
+            shown.append(part)
+    return shown
 
 
 def _die_with(parent: int) -> Callable[[], None]:

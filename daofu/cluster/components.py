@@ -20,7 +20,14 @@ from daofu.cluster import nginx, postgres
 from daofu.cluster.daemons import alive, spawn, terminate
 from daofu.cluster.layout import ClusterError, Layout, State
 from daofu.config import Settings
-from daofu.processes import ENDPOINTS_HEADER, _redis_lock, _sql_tracker, quiet_rasa_environment, rasa_model_path
+from daofu.processes import (
+    ENDPOINTS_HEADER,
+    _redis_lock,
+    _sql_tracker,
+    auth_token_option,
+    quiet_rasa_environment,
+    rasa_model_path,
+)
 from daofu.secrets import ACTION_TOKEN_HEADER, action_token, rasa_token
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
@@ -152,7 +159,7 @@ def _rasa_starter(name: str) -> Callable[[Context], int]:
             "--endpoints", str(context.layout.rasa_endpoints),
             "--credentials", str(settings.root / "bot" / "credentials.yml"),
         ]  # fmt: skip
-        command += ["--auth-token", rasa_token(settings)]
+        command.append(auth_token_option(rasa_token(settings)))
         env = quiet_rasa_environment(context.env)
         env.setdefault("OMP_NUM_THREADS", "1")
         return spawn(command, context.layout.log(name), env, settings.root)
