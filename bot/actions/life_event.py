@@ -8,7 +8,8 @@ order, each a button that opens its guide the way a chosen option does (``choose
 
 A message that also names a particular need ("宝宝刚出生，报户口要带啥", "残疾人证丢了怎么补",
 "老公出事去世了，工亡补助要准备哪些材料") is left to the search: the person knows which matter
-they want.
+they want. When that need is told in words the event check does not read as one (Ningbo speech,
+"…寻勿着了"), the list still ends with the matter search ranks first, if the message names it.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import logging
 from collections.abc import Callable
 from functools import cache
 
+from bot.actions.answer_bands import names_the_matter
 from bot.actions.base import Turn
 from bot.actions.follow_up import names_a_need
 from bot.actions.showing import current_place, remember_place
-from daofu.messages import Button, Text, payload
+from daofu.messages import MAX_BUTTONS, Button, Text, payload
 from indexer.life_events import LifeEvent, LifeEvents, LifeEventsError, check_against_catalogue, load_life_events
+from indexer.search import SearchHit
 from knowledge.repository import Catalog
 
 log = logging.getLogger(__name__)
@@ -88,13 +91,31 @@ def offer_life_event(turn: Turn, text: str, about_the_event: Callable[[str, Life
     elif not asks_about_the_event(turn, found.event, found.rest()):
         return False
     remember_place(turn, turn.services.searcher().resolver.detect(text))
-    show_life_event(turn, found.event)
+    show_life_event(turn, found.event, also=closest_other_matter(turn, text, found.event))
     log.info("life event %s offered (trigger %s)", found.event.id, found.trigger)
     return True
 
 
-def show_life_event(turn: Turn, event: LifeEvent) -> None:
-    """The steps as text, and one button per matter in order; the buttons are the options on offer."""
+def closest_other_matter(turn: Turn, text: str, event: LifeEvent) -> SearchHit | None:
+    """The matter search ranks first for ``text`` when it is not one of the event's and the message
+    names it by two of its own words: "出生证明找不到了" tells of a birth, but means the one certificate.
+    A first hit the message does not name is no better a guess than the event, and is not offered."""
+    searcher = turn.services.searcher()
+    result = searcher.search(text, top_k=1, default_region=turn.state.region)
+    if result.no_match or not result.hits:
+        return None
+    best = result.hits[0]
+    if best.name in event.matter_names() or not names_the_matter(best, searcher.name_words(best.matter_code)):
+        return None
+    return best
+
+
+def show_life_event(turn: Turn, event: LifeEvent, also: SearchHit | None = None) -> None:
+    """The steps as text, and one button per matter in order; the buttons are the options on offer.
+
+    ``also``: a matter outside the event that the message may mean instead, offered last ("也可能是")
+    so that a particular need told with its situation is one tap away.
+    """
     state, searcher, catalog = turn.state, turn.services.searcher(), turn.services.catalog
     place = current_place(turn)
     guides: dict[str, str] = {}
@@ -118,6 +139,8 @@ def show_life_event(turn: Turn, event: LifeEvent) -> None:
     tail = "点下面的事项查看办事指南。"
     if event.one_stop and event.one_stop in guides:
         tail = f"也可以通过「{event.one_stop}」一次申请、多项联办。" + tail
+    if also is not None and len(offered) < MAX_BUTTONS:
+        offered.append((f"也可能是：{also.name}", also.guide_id))
     state.candidates = [guide_id for _, guide_id in offered]
     state.offer = None
     buttons = tuple(Button(title, payload("choose_option", guide_id=guide_id)) for title, guide_id in offered)

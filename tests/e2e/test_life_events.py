@@ -89,3 +89,19 @@ def test_situations_without_a_matter_name_list_their_steps(chat, situation, firs
 def test_selling_a_home_lists_the_transfer_steps(chat):
     turn = chat.say("爸妈的房子卖掉了，后面还要办什么")
     assert "第1步 契税申报（二手房交易）" in [button["title"] for button in turn.buttons], turn.messages
+
+
+def test_a_matter_the_message_names_is_offered_beside_the_life_event(chat):
+    # Told in Ningbo words, the situation (a child's birth) is recognised, but the person lost one
+    # certificate: the matter search ranks first and the message names is offered last.
+    turn = chat.say("阿拉屋里小人出生证明寻勿着了")
+    assert steps(turn), turn.messages
+    titles = [button["title"] for button in turn.buttons]
+    assert titles[-1] == "也可能是：出生医学证明补发", titles
+    card = open_guide(chat, turn, "也可能是：出生医学证明补发")
+    assert card["name"] == "出生医学证明补发"
+
+
+def test_the_event_alone_offers_nothing_beside_its_steps(chat):
+    turn = chat.say("老婆上周生了个女儿，我们要去办些啥")
+    assert not any(button["title"].startswith("也可能是") for button in turn.buttons), turn.messages
