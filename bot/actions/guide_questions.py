@@ -33,6 +33,7 @@ from bot.actions.yes_no import (
     is_yes_no,
     mentions,
     permission_in,
+    word_verdict,
     yes_no_of_sentence,
 )
 from knowledge.repository import Guide
@@ -219,22 +220,14 @@ ASKS_REQUIRED = ("必须", "一定", "需要", "要", "得")
 def presence_verdict(sentence: str, question: str) -> bool | None:
     """A sentence requiring presence (须本人到场, 双方共同到场) answers "一个人去可以吗" with a no and
     "必须本人去吗" with a yes; a sentence that requires nothing decides nothing."""
-    if not any(word in sentence for word in PRESENCE_REQUIRED):
+    if not mentions(sentence, PRESENCE_REQUIRED):
         return None
-    if any(word in question for word in WITHOUT_PRESENCE):
-        return False
-    if any(word in question for word in ASKS_REQUIRED):
-        return True
-    return None
+    return word_verdict(question, no=WITHOUT_PRESENCE, yes=ASKS_REQUIRED)
 
 
 def proxy_verdict(sentence: str) -> bool | None:
     """Whether a sentence about acting for the applicant allows it (可委托…) or forbids it (须本人…)."""
-    if any(word in sentence for word in PROXY_FORBIDDEN):
-        return False
-    if any(word in sentence for word in PROXY_ALLOWED):
-        return True
-    return None
+    return word_verdict(sentence, no=PROXY_FORBIDDEN, yes=PROXY_ALLOWED)
 
 
 def unstated(guide: Guide) -> GuideReply:

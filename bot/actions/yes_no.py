@@ -187,10 +187,18 @@ PERMITS = ("可在", "可以", "可通过", "可由", "可委托", "均可", "�
 FORBIDS = ("不可", "不能", "不得", "不予", "无法", "不允许", "不受理")
 
 
-def permission_in(sentence: str) -> bool | None:
-    """A rule sentence that grants ("…的，可在宁波任一受理点申请") or refuses ("不予受理") what it covers."""
-    if any(word in sentence for word in FORBIDS):
+def word_verdict(text: str, no: tuple[str, ...], yes: tuple[str, ...]) -> bool | None:
+    """False when ``text`` holds a word of ``no``, else True when it holds one of ``yes``, else None.
+
+    The "no" words are looked for first: a refusal usually contains a permitting word as well
+    (不可以 holds 可以)."""
+    if mentions(text, no):
         return False
-    if any(word in sentence for word in PERMITS):
+    if mentions(text, yes):
         return True
     return None
+
+
+def permission_in(sentence: str) -> bool | None:
+    """A rule sentence that grants ("…的，可在宁波任一受理点申请") or refuses ("不予受理") what it covers."""
+    return word_verdict(sentence, no=FORBIDS, yes=PERMITS)
