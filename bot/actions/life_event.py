@@ -56,12 +56,13 @@ def life_events(catalog: Catalog) -> LifeEvents | None:
     return events
 
 
-def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str) -> bool:
+def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str, best: Callable[[], SearchHit | None]) -> bool:
     """Whether the message asks about the whole event (``rest`` is the message without the words
     that named it): it says nothing beyond the event and who and when; or it asks for everything
     the event needs ("要办哪些手续") and the search's best match is one of the event's own matters
     (or the search finds nothing), so the other words were about the event too ("学校旁边开一家
     小面馆，需要办什么手续"), not a particular need of their own ("老人去世了，销户证明怎么开").
+    ``best`` gives the search's first hit for the whole message (None when nothing matches).
     """
     state, searcher = turn.state, turn.services.searcher()
     for word in WHO_AND_WHEN:
@@ -70,8 +71,8 @@ def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str) -> bool:
         return True
     if not any(cue in state.user_text for cue in ASKS_FOR_ALL):
         return False
-    result = searcher.search(state.user_text, top_k=1, default_region=state.region)
-    return result.no_match or not result.hits or result.hits[0].name in event.matter_names()
+    first = best()
+    return first is None or first.name in event.matter_names()
 
 
 def offer_life_event(turn: Turn, text: str, about_the_event: Callable[[str, LifeEvent], bool] | None = None) -> bool:
@@ -85,29 +86,32 @@ def offer_life_event(turn: Turn, text: str, about_the_event: Callable[[str, Life
     found = events.match(text) if events is not None else None
     if found is None:
         return False
+    best = cache(lambda: first_hit(turn, text))  # searched once, and only when needed
     if about_the_event is not None:
         if not about_the_event(text, found.event):
             return False
-    elif not asks_about_the_event(turn, found.event, found.rest()):
+    elif not asks_about_the_event(turn, found.event, found.rest(), best):
         return False
     remember_place(turn, turn.services.searcher().resolver.detect(text))
-    show_life_event(turn, found.event, also=closest_other_matter(turn, text, found.event))
+    show_life_event(turn, found.event, also=closest_other_matter(turn, best(), found.event))
     log.info("life event %s offered (trigger %s)", found.event.id, found.trigger)
     return True
 
 
-def closest_other_matter(turn: Turn, text: str, event: LifeEvent) -> SearchHit | None:
-    """The matter search ranks first for ``text`` when it is not one of the event's and the message
-    names it by two of its own words: "出生证明找不到了" tells of a birth, but means the one certificate.
-    A first hit the message does not name is no better a guess than the event, and is not offered."""
-    searcher = turn.services.searcher()
-    result = searcher.search(text, top_k=1, default_region=turn.state.region)
-    if result.no_match or not result.hits:
+def first_hit(turn: Turn, text: str) -> SearchHit | None:
+    """The search's first hit for ``text`` at the asker's place; None when nothing matches."""
+    result = turn.services.searcher().search(text, top_k=1, default_region=turn.state.region)
+    return None if result.no_match or not result.hits else result.hits[0]
+
+
+def closest_other_matter(turn: Turn, best: SearchHit | None, event: LifeEvent) -> SearchHit | None:
+    """``best`` (the search's first hit for the message) when it is not one of the event's and the
+    message names it by two of its own words: "出生证明找不到了" tells of a birth, but means the one
+    certificate. A first hit the message does not name is no better a guess than the event, and is
+    not offered."""
+    if best is None or best.name in event.matter_names():
         return None
-    best = result.hits[0]
-    if best.name in event.matter_names() or not names_the_matter(best, searcher.name_words(best.matter_code)):
-        return None
-    return best
+    return best if names_the_matter(best, turn.services.searcher().name_words(best.matter_code)) else None
 
 
 def show_life_event(turn: Turn, event: LifeEvent, also: SearchHit | None = None) -> None:
