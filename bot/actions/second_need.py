@@ -23,6 +23,7 @@ from bot.actions.answer_bands import is_confident, names_the_matter
 from bot.actions.base import Turn
 from daofu.messages import Button, Text, payload
 from indexer.clauses import NEED_CUES
+from indexer.families import split_variant
 from indexer.search import Searcher, SearchHit
 
 # Where one thought ends and the next may begin.
@@ -83,10 +84,15 @@ def _same_need(searcher: Searcher, one: SearchHit, other: SearchHit) -> bool:
 
 def _same_family(searcher: Searcher, one: str, other: str) -> bool:
     """Cases of one matter: the same family, or the same name before its （case）."""
-    if one.split("（")[0] == other.split("（")[0]:
+    if _base_name(one) == _base_name(other):
         return True
     family = searcher.families.of(one)
     return family is not None and searcher.families.of(other) is family
+
+
+def _base_name(name: str) -> str:
+    variant = split_variant(name)
+    return variant[0] if variant else name
 
 
 def put_needs_first(turn: Turn, text: str, candidates: list[SearchHit]) -> list[SearchHit]:
