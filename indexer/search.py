@@ -97,7 +97,7 @@ class FusionWeights:
     # 台湾, :mod:`indexer.qualifiers`) gains this much: more than the usual lead of the general
     # sibling, far less than what separates unrelated matters.
     qualifier_bonus: float = 0.4
-    qualifier_candidates: int = 5
+    qualifier_candidates: int = 8
     # Which signals rank: "hybrid", or one alone as a baseline ("lexical", "dense").
     mode: str = "hybrid"
     # The lexical baseline's own no-match rule: best BM25 score below this.
