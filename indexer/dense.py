@@ -50,6 +50,10 @@ class EmbeddingCache:
             return
         self._vectors = {str(key): vectors[i] for i, key in enumerate(keys)}
 
+    def __len__(self) -> int:
+        """How many vectors the cache holds."""
+        return len(self._vectors)
+
     def embed(self, texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], namespace: str = "") -> np.ndarray:
         """Vectors for ``texts``, calling ``encode`` only for texts not seen before.
 

@@ -78,13 +78,19 @@ EVENT_MARGIN = -0.03
 # A message this long tells a situation; no out-of-scope example is that long.
 LONG_MESSAGE_CHARS = 25
 OUT_OF_SCOPE_INTENT = "out_of_scope"
-CACHE_NAME = "out_of_scope_examples.npz"
+CACHE_NAME = "out_of_scope_vectors.npz"
+INPUTS_STAMP_NAME = "out_of_scope_inputs.sha256"
 INDEXER_DIR = Path(__file__).resolve().parents[2] / "indexer"
 WORD_TABLES_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "data"
 
 
 def cache_path(settings: Settings) -> Path:
     return settings.var_dir / "cache" / "scope" / CACHE_NAME
+
+
+def inputs_stamp_path(settings: Settings) -> Path:
+    """Where setup notes what the cached vectors were made from (see :func:`inputs_digest`)."""
+    return settings.var_dir / "cache" / "scope" / INPUTS_STAMP_NAME
 
 
 @dataclass(frozen=True)
@@ -107,19 +113,25 @@ class OutOfScopeExamples:
 
     @classmethod
     def load(cls, settings: Settings, searcher: Searcher, texts: list[str] | None = None) -> OutOfScopeExamples:
-        """The examples of ``bot/data/nlu.yml`` (or ``texts``), from the cache when it was built from the
-        same model and texts, else embedded now (about a second per 40 examples) and cached."""
+        """The examples of ``bot/data/nlu.yml`` (or ``texts``). Each embedded text's vector is read from
+        the cache when the same model embedded it before; only new texts are embedded (about a second
+        per 40), and the cache then keeps exactly the texts of this load."""
+        from indexer.dense import EmbeddingCache
+        from indexer.model import ModelManifest
+
         texts = example_texts() if texts is None else texts
         embedded = [searcher.need_text(text, without_places=True) for text in texts]
-        digest = _digest(settings, embedded)
         path = cache_path(settings)
-        cached = _read_cache(path, digest)
-        if cached is not None and len(cached) == len(texts):
-            return cls(tuple(texts), cached)
-        log.info("embedding %d out-of-scope examples (kept in %s)", len(texts), path)
-        vectors = np.stack([searcher.encoder.encode(text) for text in embedded]) if embedded else np.zeros((0, 1))
-        _write_cache(path, digest, inputs_digest(settings, texts), vectors)
-        return cls(tuple(texts), vectors)
+        cache = EmbeddingCache(path, ModelManifest.read(settings.model_dir).weights_sha256)
+        vectors = cache.embed(embedded, lambda batch: np.stack([searcher.encoder.encode(text) for text in batch]))
+        if cache.misses:
+            log.info("embedded %d out-of-scope examples (kept in %s)", cache.misses, path)
+        if cache.misses or len(cache) > len(cache.used):
+            try:
+                cache.save(only_used=True)
+            except OSError as exc:
+                log.warning("could not keep the out-of-scope vectors in %s (%s); they are embedded again", path, exc)
+        return cls(tuple(texts), vectors.reshape(len(texts), -1) if texts else np.zeros((0, 1), np.float32))
 
 
 def event_forms(event: LifeEvent) -> tuple[str, str]:
@@ -211,17 +223,16 @@ def ensure_out_of_scope_vectors(settings: Settings) -> None:
     """The setup step: embed the out-of-scope examples now, so the first refusal does not wait.
 
     Skipped (without loading the index) when the model, the index, the word tables and the
-    examples are those the cache was built from."""
+    examples are those of the last run, as stamped in :func:`inputs_stamp_path`."""
     texts = example_texts()
-    if _read_cache(cache_path(settings), inputs_digest(settings, texts), key="inputs") is not None:
+    wanted = inputs_digest(settings, texts)
+    stamp = inputs_stamp_path(settings)
+    if stamp.exists() and stamp.read_text(encoding="utf-8").strip() == wanted and cache_path(settings).exists():
         log.info("out-of-scope examples are up to date (%d)", len(texts))
         return
-    searcher = Searcher.load(settings)
-    examples = OutOfScopeExamples.load(settings, searcher, texts)
-    # Stamped with these inputs, so the next setup skips, whether the vectors were embedded again
-    # or the change left the embedded texts as they were.
-    embedded = [searcher.need_text(text, without_places=True) for text in texts]
-    _write_cache(cache_path(settings), _digest(settings, embedded), inputs_digest(settings, texts), examples.vectors)
+    examples = OutOfScopeExamples.load(settings, Searcher.load(settings), texts)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(wanted + "\n", encoding="utf-8")
     log.info("out-of-scope examples: %d ready", len(examples.texts))
 
 
@@ -242,31 +253,3 @@ def inputs_digest(settings: Settings, texts: list[str]) -> str:
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
-
-
-def _digest(settings: Settings, embedded: list[str]) -> str:
-    from indexer.model import ModelManifest
-
-    model = ModelManifest.read(settings.model_dir)
-    payload = json.dumps([model.weights_sha256, embedded], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _read_cache(path: Path, digest: str, key: str = "digest") -> np.ndarray | None:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data[key]) != digest:
-                return None
-            return np.asarray(data["vectors"], dtype=np.float32)
-    except (OSError, KeyError, ValueError):
-        return None
-
-
-def _write_cache(path: Path, digest: str, inputs: str, vectors: np.ndarray) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.stem + ".partial.npz")
-        np.savez(partial, digest=np.asarray(digest), inputs=np.asarray(inputs), vectors=vectors.astype(np.float32))
-        partial.replace(path)
-    except OSError as exc:
-        log.warning("could not keep the out-of-scope vectors in %s (%s); they are embedded again next start", path, exc)

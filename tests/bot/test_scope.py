@@ -3,6 +3,8 @@ examples' vectors, embedded by the real model and cached on disk."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,8 @@ from bot.actions.scope import (
     SCOPE_MARGIN,
     OutOfScopeExamples,
     cache_path,
+    ensure_out_of_scope_vectors,
+    inputs_stamp_path,
     overrides_out_of_scope,
 )
 from daofu.config import PROJECT_ROOT, Settings
@@ -99,3 +103,24 @@ def test_a_damaged_cache_is_embedded_again(private_var, searcher):
     examples = OutOfScopeExamples.load(private_var, searcher, ["今天星期几"])
     assert examples.vectors.shape[0] == 1
     assert OutOfScopeExamples.load(private_var, searcher, ["今天星期几"]).vectors.shape[0] == 1
+
+
+def test_setup_embeds_the_examples_once_and_then_only_checks_its_stamp(private_var, caplog):
+    caplog.set_level(logging.INFO, logger="bot.actions.scope")
+    ensure_out_of_scope_vectors(private_var)
+    vectors, stamp = cache_path(private_var), inputs_stamp_path(private_var)
+    assert vectors.exists() and stamp.exists()
+    written = vectors.stat().st_mtime_ns
+
+    caplog.clear()
+    ensure_out_of_scope_vectors(private_var)
+    assert "up to date" in caplog.text
+    assert vectors.stat().st_mtime_ns == written
+
+    # A stamp from other inputs: the examples are loaded again, but every vector comes from the cache.
+    stamp.write_text("0" * 64 + "\n", encoding="utf-8")
+    caplog.clear()
+    ensure_out_of_scope_vectors(private_var)
+    assert "embedded" not in caplog.text and "ready" in caplog.text
+    assert vectors.stat().st_mtime_ns == written
+    assert stamp.read_text(encoding="utf-8").strip() != "0" * 64
