@@ -54,7 +54,29 @@ def make_runtime_dir(target: Path, source: Path) -> Path:
     for name in COPIED_FILES:
         if (source / name).exists():
             shutil.copy2(source / name, target / name)
+    if (target / "knowledge.db").exists():
+        _forget_conversations(target / "knowledge.db")
     return target
+
+
+def _forget_conversations(database: Path) -> None:
+    """Empty the conversation records of a copied database: a scratch runtime starts with the
+    catalogue and no one's conversations or agent lookups, so what it reports (gaps, ratings) is its own."""
+    from sqlalchemy import create_engine, delete, inspect
+
+    from channels.agent.lookup_log import AgentLogBase
+    from daofu.records import RecordsBase
+
+    tables = [*reversed(RecordsBase.metadata.sorted_tables), *AgentLogBase.metadata.sorted_tables]
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.begin() as connection:
+            present = set(inspect(connection).get_table_names())
+            for table in tables:
+                if table.name in present:
+                    connection.execute(delete(table))
+    finally:
+        engine.dispose()
 
 
 def quiet_rasa_environment(base: dict[str, str] | None = None) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The written evaluation questions (eval/) are well-formed and labelled with the catalogue's own names."""
+"""The evaluation questions we wrote (eval/) are well-formed and labelled with the catalogue's own names."""
 
 from __future__ import annotations
 
@@ -17,13 +17,23 @@ from knowledge.repository import Catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "written_questions.jsonl"
+FRESH_QUESTIONS = ROOT / "eval" / "fresh_questions.jsonl"
 KINDS = ("long", "elder", "ningbo", "typo", "sibling", "life")
 ASPECTS = {None, "materials", "time", "fee", "location", "online", "process"}
 
 
+def read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 @pytest.fixture(scope="module")
 def questions() -> list[dict]:
-    return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read(QUESTIONS)
+
+
+@pytest.fixture(scope="module", params=[QUESTIONS, FRESH_QUESTIONS], ids=["written", "fresh"])
+def any_set(request: pytest.FixtureRequest) -> list[dict]:
+    return read(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +46,9 @@ def catalogue() -> tuple[dict[str, str], set[str]]:
     return names, districts
 
 
-def test_every_question_is_complete_and_unique(questions):
-    assert len({q["id"] for q in questions}) == len(questions)
-    for question in questions:
+def test_every_question_is_complete_and_unique(any_set):
+    assert len({q["id"] for q in any_set}) == len(any_set)
+    for question in any_set:
         assert set(question) >= {"id", "query", "expected", "region", "aspect", "kind", "source"}, question["id"]
         assert question["query"].strip() and question["aspect"] in ASPECTS, question["id"]
         assert (question["kind"] == "negative") == (question["expected"] == []), question["id"]
@@ -51,9 +61,9 @@ def test_at_least_two_hundred_in_scope_questions_about_forty_of_each_kind(questi
     assert counts["negative"] >= 15
 
 
-def test_labels_are_the_catalogues_own_names_and_districts(questions, catalogue):
+def test_labels_are_the_catalogues_own_names_and_districts(any_set, catalogue):
     names, districts = catalogue
-    for question in questions:
+    for question in any_set:
         assert all(name in names for name in question["expected"]), question["id"]
         assert question["source"] == [names[name] for name in question["expected"]], question["id"]
         assert question["region"] is None or question["region"] in districts, question["id"]

@@ -12,15 +12,25 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import yaml
+from sqlalchemy import create_engine, text
 
 from daofu.config import PROJECT_ROOT, Settings
 from daofu.ports import free_port
-from daofu.processes import ManagedProcess, ServerPair, shown_command, wait_until_healthy, write_rasa_endpoints
+from daofu.processes import (
+    ManagedProcess,
+    ServerPair,
+    shown_command,
+    wait_until_healthy,
+    write_rasa_endpoints,
+)
+from daofu.processes import make_runtime_dir as make_scratch
+from daofu.records import ConversationRecords
 from daofu.secrets import action_token, rasa_token
 from daofu.supervisor import GaveUp, RestartPolicy, Supervisor
 from tests.e2e.conftest import make_runtime_dir
@@ -178,3 +188,23 @@ def test_a_health_url_with_a_token_is_logged_without_it(tmp_path, caplog):
         server.stop()
     assert f"rasa is healthy at http://127.0.0.1:{port}/" in caplog.text
     assert "secret-token" not in caplog.text
+
+
+def test_a_scratch_runtime_keeps_the_catalogue_and_none_of_the_conversations(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    engine = create_engine(f"sqlite:///{source / 'knowledge.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE matter (code TEXT PRIMARY KEY, name TEXT)"))
+        connection.execute(text("INSERT INTO matter VALUES ('NBC-A-001', '居民身份证换领')"))
+    ConversationRecords(engine).add_unanswered("someone", "api", "我想申请成为宇航员", "nothing")
+    engine.dispose()
+
+    scratch = make_scratch(tmp_path / "scratch", source)
+    copied = create_engine(f"sqlite:///{scratch / 'knowledge.db'}")
+    with copied.connect() as connection:
+        assert connection.execute(text("SELECT name FROM matter")).scalars().all() == ["居民身份证换领"]
+    assert ConversationRecords(copied).unanswered_between(datetime(2000, 1, 1), datetime(2100, 1, 1)) == []
+    copied.dispose()
+    kept = ConversationRecords(create_engine(f"sqlite:///{source / 'knowledge.db'}"))
+    assert len(kept.unanswered_between(datetime(2000, 1, 1), datetime(2100, 1, 1))) == 1

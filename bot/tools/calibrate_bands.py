@@ -30,7 +30,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.actions.answer_bands import CONFIDENT_MARGIN, DECISION_DEPTH, Step, decide
+from bot.actions.answer_bands import (
+    CONFIDENT_MARGIN,
+    DECISION_DEPTH,
+    LONG_CONFIDENT_MARGIN,
+    LONG_QUESTION_CHARS,
+    Step,
+    decide,
+)
 from bot.actions.scope import (
     EVENT_MARGIN,
     LONG_MESSAGE_CHARS,
@@ -90,11 +97,14 @@ def offered(decision, searcher: Searcher) -> list[str]:
     return [hit.name for hit in decision.hits]
 
 
-def measure(searcher: Searcher, name: str, queries: list[LabelledQuery], margin: float) -> BandCounts:
+def measure(
+    searcher: Searcher, name: str, queries: list[LabelledQuery], margin: float, long_margin: float
+) -> BandCounts:
     counts = BandCounts(name)
     for labelled in queries:
         counts.questions += 1
-        decision = decide(searcher.search(labelled.query, top_k=DECISION_DEPTH), searcher.families, margin)
+        result = searcher.search(labelled.query, top_k=DECISION_DEPTH)
+        decision = decide(result, searcher.families, margin, long_margin)
         card = decision.step in (Step.CARD, Step.ASK_REGION)
         if not labelled.expected:
             counts.negatives += 1
@@ -241,6 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--queries", type=Path, action="append", default=[], help="JSON-lines question file")
     parser.add_argument("--margin", type=float, action="append", help=f"confident margins (default {CONFIDENT_MARGIN})")
+    parser.add_argument(
+        "--long-question-margin",
+        type=float,
+        action="append",
+        help=f"confident margins for messages of {LONG_QUESTION_CHARS}+ characters (default {LONG_CONFIDENT_MARGIN})",
+    )
     parser.add_argument("--catalogue-sample", type=int, default=CATALOGUE_SAMPLE, help="pseudo-questions (0: none)")
     parser.add_argument(
         "--scope",
@@ -271,12 +287,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     for margin in args.margin or [CONFIDENT_MARGIN]:
-        rows = [HEADER] + [measure(searcher, name, queries, margin).row() for name, queries in sets]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-        print(f"confident margin {margin}")
-        for row in rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-        print()
+        for long_margin in args.long_question_margin or [LONG_CONFIDENT_MARGIN]:
+            rows = [HEADER] + [measure(searcher, name, queries, margin, long_margin).row() for name, queries in sets]
+            widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+            print(f"confident margin {margin}, for long messages {long_margin}")
+            for row in rows:
+                print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+            print()
     return 0
 
 
