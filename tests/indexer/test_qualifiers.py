@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from daofu.config import load_settings
 from indexer.qualifiers import QUALIFIER_WORDS_FILE, Qualifiers, QualifierWordsError
-from indexer.search import Searcher, load_searcher
 
 
 def table(tmp_path, text: str):
@@ -30,16 +28,10 @@ def test_a_malformed_line_is_an_error_that_names_it(tmp_path, text):
         Qualifiers.load(table(tmp_path, text))
 
 
-def test_every_qualifier_of_the_shipped_table_is_in_some_matter_name():
-    searcher = load_searcher(load_settings())
+def test_every_qualifier_of_the_shipped_table_is_in_some_matter_name(searcher):
     names = [matter.name for matter in searcher.data.matters]
     for qualifier in Qualifiers.load(QUALIFIER_WORDS_FILE).qualifiers:
         assert any(qualifier.name_word in name for name in names), qualifier.name_word
-
-
-@pytest.fixture(scope="module")
-def searcher() -> Searcher:
-    return load_searcher(load_settings())
 
 
 @pytest.mark.parametrize(

@@ -10,17 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from daofu.config import PROJECT_ROOT, Settings, load_settings
+from daofu.config import PROJECT_ROOT, Settings
 from indexer.errors import IndexMismatchError, IndexMissingError
 from indexer.regions import Place, RegionResolver
-from indexer.search import Searcher, UnknownRegionError, load_searcher
+from indexer.search import UnknownRegionError, load_searcher
 from indexer.store import MANIFEST, IndexManifest
 from indexer.text import TextAnalyzer
-
-
-@pytest.fixture(scope="module")
-def searcher() -> Searcher:
-    return load_searcher(load_settings())
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from daofu.config import load_settings
-from indexer.search import Searcher, load_searcher
 from indexer.typos import TypoCorrector, reading, sounds_alike
 
 WORDS = ["护照", "营业执照", "保障卡", "申请", "登记", "等级", "娶了", "小肠"]
@@ -73,11 +71,6 @@ def test_text_without_chinese_or_slips_is_returned_unchanged():
     fixer = corrector()
     for text in ("", "abc 123", "😀", "护照过期了", "x" * 500):
         assert fixer.correct(text) == text
-
-
-@pytest.fixture(scope="module")
-def searcher() -> Searcher:
-    return load_searcher(load_settings())
 
 
 @pytest.mark.parametrize(
