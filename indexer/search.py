@@ -201,16 +201,16 @@ class Searcher:
         self.qualifiers = Qualifiers.load()
         self.families = Families.derive((m.code, m.name, m.high_frequency) for m in data.matters)
         # Words that name something in the catalogue: the tokens of matter names and aliases.
-        self._name_words = frozenset(
-            token for m in data.matters for text in (m.name, *m.aliases) for token in analyzer.tokens(text)
-        ) | frozenset(word for s in analyzer.synonyms for word in (s.colloquial, *s.official))
+        name_tokens = [{t for text in (m.name, *m.aliases) for t in analyzer.tokens(text)} for m in data.matters]
+        synonym_words = {word for s in analyzer.synonyms for word in (s.colloquial, *s.official)}
+        self._name_words = frozenset().union(*name_tokens) | synonym_words
         # District names are words people type too (慈西 for 慈溪): a slip of one is put right as well.
         districts = {short: COMMON_WORD_MATTERS for p in self.resolver.districts if (short := short_form(p.name))}
         self.typos = TypoCorrector(
             self._name_words | districts.keys(),
             analyzer.word_frequency,
             analyzer.dictionary_words,
-            self._common_words(analyzer) | districts,
+            common_words(name_tokens, synonym_words) | districts,
         )
 
     @classmethod
@@ -333,18 +333,6 @@ class Searcher:
 
     # --- internals ------------------------------------------------------------------------
 
-    def _common_words(self, analyzer: TextAnalyzer) -> dict[str, int]:
-        """Words of at least :data:`COMMON_WORD_MATTERS` matter names, and the synonym table's words,
-        each with the number of matter names that use it."""
-        matters_with: dict[str, int] = defaultdict(int)
-        for matter in self.data.matters:
-            for token in {t for text in (matter.name, *matter.aliases) for t in analyzer.tokens(text)}:
-                matters_with[token] += 1
-        common = {token: count for token, count in matters_with.items() if count >= COMMON_WORD_MATTERS}
-        for word in (word for s in analyzer.synonyms for word in (s.colloquial, *s.official)):
-            common.setdefault(word, max(matters_with.get(word, 0), COMMON_WORD_MATTERS))
-        return common
-
     def _place(self, query: str, region: str | None) -> tuple[Place | None, str | None]:
         if region:
             place = self.resolver.resolve_name(region)
@@ -445,6 +433,19 @@ class Searcher:
 def _has_content(query: str) -> bool:
     """Whether the question has any letter, digit or Chinese character to search for."""
     return any(ch.isalnum() for ch in query)
+
+
+def common_words(name_tokens: list[set[str]], synonym_words: set[str]) -> dict[str, int]:
+    """Words of at least :data:`COMMON_WORD_MATTERS` matter names (``name_tokens``: one set per
+    matter), and the synonym table's words, each with the number of matter names that use it."""
+    matters_with: dict[str, int] = defaultdict(int)
+    for tokens in name_tokens:
+        for token in tokens:
+            matters_with[token] += 1
+    common = {token: count for token, count in matters_with.items() if count >= COMMON_WORD_MATTERS}
+    for word in synonym_words:
+        common.setdefault(word, max(matters_with.get(word, 0), COMMON_WORD_MATTERS))
+    return common
 
 
 def load_searcher(settings: Settings) -> Searcher:
