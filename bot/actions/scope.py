@@ -140,6 +140,17 @@ def event_forms(event: LifeEvent) -> tuple[str, str]:
     return f"{event.name}：{event.description}", f"{event.name}要办哪些手续"
 
 
+def event_contrast(
+    searcher: Searcher, examples: OutOfScopeExamples, text: str, event: LifeEvent, leave_out: str | None = None
+) -> tuple[float, str]:
+    """How much closer ``text`` is to ``event`` (the better of its two :func:`event_forms`) than to the
+    nearest out-of-scope example, and that example; ``leave_out`` skips one example (calibrating on
+    the examples themselves)."""
+    vector = searcher.need_vector(text, without_places=True)
+    nearest, example = examples.nearest(vector, leave_out)
+    return max(float(searcher.encoder.encode(form) @ vector) for form in event_forms(event)) - nearest, example
+
+
 def example_texts() -> list[str]:
     """The plain texts of the NLU's out-of-scope examples (entity marks removed)."""
     from bot.tools.check_nlu import load_examples
@@ -184,11 +195,9 @@ class ScopeJudge:
         rather than a remark that uses the word ("那个窗口的人离婚了没"): its closeness to the event
         (the better of its description and of the question "…要办哪些手续") minus its closeness to
         the nearest out-of-scope example reaches :data:`EVENT_MARGIN`."""
-        vector = self.searcher.need_vector(text, without_places=True)
-        similarity, example = self.examples().nearest(vector)
-        to_event = max(float(self.searcher.encoder.encode(form) @ vector) for form in event_forms(event))
-        log.info("life event %s: %.3f, nearest out-of-scope example %.3f (%s)", event.id, to_event, similarity, example)
-        return to_event - similarity >= EVENT_MARGIN
+        contrast, example = event_contrast(self.searcher, self.examples(), text, event)
+        log.info("life event %s: contrast %.3f, nearest out-of-scope example: %s", event.id, contrast, example)
+        return contrast >= EVENT_MARGIN
 
     def nearest_out_of_scope(self, text: str) -> tuple[float, str]:
         return self.examples().nearest(self.searcher.need_vector(text, without_places=True))

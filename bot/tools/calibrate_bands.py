@@ -44,7 +44,7 @@ from bot.actions.scope import (
     LONG_SCOPE_MARGIN,
     SCOPE_MARGIN,
     OutOfScopeExamples,
-    event_forms,
+    event_contrast,
     scope_contrast,
 )
 from indexer.evaluate import LabelledQuery, read_queries
@@ -209,18 +209,15 @@ def print_scope_table(
 
 
 def event_contrasts(searcher: Searcher, examples: OutOfScopeExamples, texts: list[str], leave_out: bool) -> list[float]:
-    """For each text that names a life event by a trigger: closeness to the event minus closeness to the
-    nearest out-of-scope example (as :meth:`bot.actions.scope.ScopeJudge.is_the_event` computes it)."""
+    """For each text that names a life event by a trigger, :func:`bot.actions.scope.event_contrast`
+    (what :meth:`bot.actions.scope.ScopeJudge.is_the_event` compares with its margin)."""
     events = load_life_events()
     contrasts = []
     for text in texts:
         found = events.match(text)
-        if found is None:
-            continue
-        vector = searcher.need_vector(text, without_places=True)
-        nearest, _ = examples.nearest(vector, text if leave_out else None)
-        to_event = max(float(searcher.encoder.encode(form) @ vector) for form in event_forms(found.event))
-        contrasts.append(to_event - nearest)
+        if found is not None:
+            contrast, _ = event_contrast(searcher, examples, text, found.event, text if leave_out else None)
+            contrasts.append(contrast)
     return contrasts
 
 
