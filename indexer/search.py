@@ -204,13 +204,14 @@ class Searcher:
         name_tokens = [{t for text in (m.name, *m.aliases) for t in analyzer.tokens(text)} for m in data.matters]
         synonym_words = {word for s in analyzer.synonyms for word in (s.colloquial, *s.official)}
         self._name_words = frozenset().union(*name_tokens) | synonym_words
+        self._matters_named_with = name_word_counts(name_tokens)
         # District names are words people type too (慈西 for 慈溪): a slip of one is put right as well.
         districts = {short: COMMON_WORD_MATTERS for p in self.resolver.districts if (short := short_form(p.name))}
         self.typos = TypoCorrector(
             self._name_words | districts.keys(),
             analyzer.word_frequency,
             analyzer.dictionary_words,
-            common_words(name_tokens, synonym_words) | districts,
+            common_words(self._matters_named_with, synonym_words) | districts,
         )
 
     @classmethod
@@ -309,6 +310,10 @@ class Searcher:
             return set()
         matter = self.data.matters[position]
         return {token for text in (matter.name, *matter.aliases) for token in self.analyzer.query_tokens(text)}
+
+    def matters_named_with(self, word: str) -> int:
+        """How many matters' names or aliases use ``word``: 1 for 狂犬病, hundreds for 申请."""
+        return self._matters_named_with.get(word, 0)
 
     def need_vector(self, text: str, without_places: bool = False) -> np.ndarray:
         """The e5 vector of ``text`` as search embeds it (rewritten, the clauses that carry the need);
@@ -435,13 +440,20 @@ def _has_content(query: str) -> bool:
     return any(ch.isalnum() for ch in query)
 
 
-def common_words(name_tokens: list[set[str]], synonym_words: set[str]) -> dict[str, int]:
-    """Words of at least :data:`COMMON_WORD_MATTERS` matter names (``name_tokens``: one set per
-    matter), and the synonym table's words, each with the number of matter names that use it."""
+def name_word_counts(name_tokens: list[set[str]]) -> dict[str, int]:
+    """Each word of the matters' names (``name_tokens``: one set per matter) with the number of
+    matters whose names use it."""
     matters_with: dict[str, int] = defaultdict(int)
     for tokens in name_tokens:
         for token in tokens:
             matters_with[token] += 1
+    return dict(matters_with)
+
+
+def common_words(matters_with: dict[str, int], synonym_words: set[str]) -> dict[str, int]:
+    """Words of at least :data:`COMMON_WORD_MATTERS` matter names (``matters_with``: from
+    :func:`name_word_counts`), and the synonym table's words, each with the number of matter
+    names that use it."""
     common = {token: count for token, count in matters_with.items() if count >= COMMON_WORD_MATTERS}
     for word in synonym_words:
         common.setdefault(word, max(matters_with.get(word, 0), COMMON_WORD_MATTERS))

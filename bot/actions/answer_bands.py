@@ -61,6 +61,7 @@ fresh questions: wrong guides 6.0 % of the questions at 0.15 for all, 2.7 % now,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -85,6 +86,8 @@ FAMILY_CASES_SHOWN = 5
 # How many ranked matters the decision reads: enough to order the cases of a large family
 # (户口迁移 has twelve) by the search, not only the five best matters.
 DECISION_DEPTH = 20
+# A name word this few matters use (狂犬病, 预防接种证) says which matter is meant.
+DISTINCTIVE_WORD_MATTERS = 3
 # Words every kind of matter uses: matching them says nothing about which matter is meant.
 GENERIC_NAME_WORDS = frozenset("查询 申请 登记 办理 证明 服务 信息 核发 审批 备案 变更 注销 补办 宁波 宁波市".split())
 
@@ -171,16 +174,19 @@ def family_offer(
 
     Cases the search ranked come first, best first, then the family's other cases, most common
     first. A question that names the family itself (``named``: "户口迁移要怎么办") is asking which
-    case applies, so every case is offered (as many as a message holds). A question that tells a
-    situation gets ``limit`` buttons in all, and a family larger than ``cases_shown`` gives up
-    its least likely cases to the close candidates outside it: a question about a household
+    case applies, and so is one whose best ``limit`` candidates are all of the family (a sick
+    person's 公积金 question ranks eight 住房公积金提取 cases above anything else, with 重大疾病
+    seventh): every case is offered then (as many as a message holds). Otherwise a question that
+    tells a situation gets ``limit`` buttons in all, and a family larger than ``cases_shown`` gives
+    up its least likely cases to the close candidates outside it: a question about a household
     register may rank 户口迁移's cases first while the need is a 户口注销 case, and twelve
     户口迁移 buttons would push that off the list.
     """
     ranked = [member for hit in candidates if (member := family.member(hit.name)) is not None]
     cases = list(dict.fromkeys(ranked + [m for m in family.members if m not in ranked]))
     others = [hit for hit in candidates if family.member(hit.name) is None]
-    if named:
+    all_of_the_family = all(family.member(hit.name) is not None for hit in candidates[:limit])
+    if named or all_of_the_family:
         shown = min(len(cases), MAX_BUTTONS)
         return tuple(cases[:shown]), others[: max(0, min(limit, MAX_BUTTONS) - shown)]
     shown = min(len(cases), limit, max(cases_shown, limit - len(others)))
@@ -189,8 +195,27 @@ def family_offer(
 
 def names_the_matter(hit: SearchHit, name_words: set[str]) -> bool:
     """Whether the question used at least two of the matter's own name words (not generic ones)."""
-    matched = {word for word in hit.why if len(word) >= 2 and word in name_words and word not in GENERIC_NAME_WORDS}
-    return len(matched) >= 2
+    return len(_matched_name_words(hit, name_words)) >= 2
+
+
+def names_it_distinctly(hit: SearchHit, name_words: set[str], matters_named_with: Callable[[str], int]) -> bool:
+    """Whether the question used at least two of the matter's name words that at most
+    :data:`DISTINCTIVE_WORD_MATTERS` matters use (``matters_named_with``: how many use a word):
+    "被狗咬了去哪打狂犬疫苗" names 狂犬病暴露后医学处置 that way, whatever else it resembles."""
+    matched = _matched_name_words(hit, name_words)
+    return sum(1 for word in matched if matters_named_with(word) <= DISTINCTIVE_WORD_MATTERS) >= 2
+
+
+def names_it_by_a_long_word(hit: SearchHit, name_words: set[str], matters_named_with: Callable[[str], int]) -> bool:
+    """Whether the question used one of the matter's name words of four characters or more that
+    at most :data:`DISTINCTIVE_WORD_MATTERS` matters use (出生医学证明, 预防接种证): one such word
+    names the thing the person holds, if not yet the case."""
+    matched = _matched_name_words(hit, name_words)
+    return any(len(word) >= 4 and matters_named_with(word) <= DISTINCTIVE_WORD_MATTERS for word in matched)
+
+
+def _matched_name_words(hit: SearchHit, name_words: set[str]) -> set[str]:
+    return {word for word in hit.why if len(word) >= 2 and word in name_words and word not in GENERIC_NAME_WORDS}
 
 
 def best_name_match(text: str, names: list[str]) -> int | None:

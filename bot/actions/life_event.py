@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from functools import cache
 
-from bot.actions.answer_bands import names_the_matter
+from bot.actions.answer_bands import names_it_by_a_long_word, names_the_matter
 from bot.actions.base import Turn
 from bot.actions.follow_up import names_a_need
 from bot.actions.showing import current_place, remember_place
@@ -58,7 +58,8 @@ def life_events(catalog: Catalog) -> LifeEvents | None:
 
 def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str, best: Callable[[], SearchHit | None]) -> bool:
     """Whether the message asks about the whole event (``rest`` is the message without the words
-    that named it): it says nothing beyond the event and who and when; or it asks for everything
+    that named it): it says nothing beyond the event and who and when (and names no matter outside
+    the event, :func:`closest_other_matter`); or it asks for everything
     the event needs ("要办哪些手续") and the search's best match is one of the event's own matters
     (or the search finds nothing), so the other words were about the event too ("学校旁边开一家
     小面馆，需要办什么手续"), not a particular need of their own ("老人去世了，销户证明怎么开").
@@ -68,7 +69,9 @@ def asks_about_the_event(turn: Turn, event: LifeEvent, rest: str, best: Callable
     for word in WHO_AND_WHEN:
         rest = rest.replace(word, " ")
     if not names_a_need(searcher, rest):
-        return True
+        # The trigger may have taken part of a name ("囡囡…出生" out of "囡囡的出生证明撕破了"):
+        # a message that names a matter outside the event is still about that matter.
+        return closest_other_matter(turn, best(), event) is None
     if not any(cue in state.user_text for cue in ASKS_FOR_ALL):
         return False
     first = best()
@@ -106,12 +109,15 @@ def first_hit(turn: Turn, text: str) -> SearchHit | None:
 
 def closest_other_matter(turn: Turn, best: SearchHit | None, event: LifeEvent) -> SearchHit | None:
     """``best`` (the search's first hit for the message) when it is not one of the event's and the
-    message names it by two of its own words: "出生证明找不到了" tells of a birth, but means the one
-    certificate. A first hit the message does not name is no better a guess than the event, and is
-    not offered."""
+    message names it by two of its own words, or one long word few matters use: "出生证明撕破了"
+    tells of a birth, but means the one certificate. A first hit the message does not name is no
+    better a guess than the event, and is not offered."""
     if best is None or best.name in event.matter_names():
         return None
-    return best if names_the_matter(best, turn.services.searcher().name_words(best.matter_code)) else None
+    searcher = turn.services.searcher()
+    words = searcher.name_words(best.matter_code)
+    named = names_the_matter(best, words) or names_it_by_a_long_word(best, words, searcher.matters_named_with)
+    return best if named else None
 
 
 def show_life_event(turn: Turn, event: LifeEvent, also: SearchHit | None = None) -> None:

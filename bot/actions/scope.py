@@ -65,6 +65,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.actions.answer_bands import is_confident, names_it_distinctly
 from daofu.config import Settings
 from indexer.life_events import LifeEvent
 from indexer.search import Searcher, SearchResult
@@ -169,6 +170,16 @@ def overrides_out_of_scope(result: SearchResult, nearest_out_of_scope: float) ->
     return scope_contrast(result, nearest_out_of_scope) >= margin
 
 
+def names_a_matter_surely(result: SearchResult, searcher: Searcher) -> bool:
+    """Whether search is confident of its best matter and the question names it by at least two
+    words few other matters use: a real need, however close it also is to an out-of-scope example
+    ("被狗咬了去哪打狂犬疫苗" is close to "猫咪打疫苗去哪家宠物医院")."""
+    if not is_confident(result):
+        return False
+    best = result.hits[0]
+    return names_it_distinctly(best, searcher.name_words(best.matter_code), searcher.matters_named_with)
+
+
 def scope_contrast(result: SearchResult, nearest_out_of_scope: float) -> float:
     """How much closer the question is to the catalogue than to the out-of-scope examples."""
     return result.signals.get("question_best", 0.0) - nearest_out_of_scope
@@ -203,6 +214,9 @@ class ScopeJudge:
         return self.examples().nearest(self.searcher.need_vector(text, without_places=True))
 
     def is_a_need(self, result: SearchResult) -> bool:
+        if names_a_matter_surely(result, self.searcher):
+            log.info("out_of_scope overruled: the question names %s by its own words", result.hits[0].name)
+            return True
         similarity, example = self.nearest_out_of_scope(result.query)
         overruled = overrides_out_of_scope(result, similarity)
         log.info(

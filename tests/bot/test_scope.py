@@ -16,6 +16,7 @@ from bot.actions.scope import (
     cache_path,
     ensure_out_of_scope_vectors,
     inputs_stamp_path,
+    names_a_matter_surely,
     overrides_out_of_scope,
 )
 from daofu.config import PROJECT_ROOT, Settings
@@ -124,3 +125,14 @@ def test_setup_embeds_the_examples_once_and_then_only_checks_its_stamp(private_v
     assert "embedded" not in caplog.text and "ready" in caplog.text
     assert vectors.stat().st_mtime_ns == written
     assert stamp.read_text(encoding="utf-8").strip() != "0" * 64
+
+
+@pytest.mark.parametrize("question", ["让狗咬了一口，狂犬针在哪个门诊打", "孩子的疫苗本找不到了"])
+def test_a_question_naming_a_matter_by_its_rare_words_is_a_need(searcher, question):
+    result = searcher.search(question)
+    assert names_a_matter_surely(result, searcher), result.hits[0]
+
+
+@pytest.mark.parametrize("question", ["微信怎么发红包", "支付宝怎么改密码", "彩票怎么买"])
+def test_one_shared_word_with_a_matter_does_not_make_a_need(searcher, question):
+    assert not names_a_matter_surely(searcher.search(question), searcher)
