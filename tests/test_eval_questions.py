@@ -18,6 +18,7 @@ from knowledge.repository import Catalog
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "written_questions.jsonl"
 FRESH_QUESTIONS = ROOT / "eval" / "fresh_questions.jsonl"
+HOLDOUT_QUESTIONS = ROOT / "eval" / "holdout_questions.jsonl"
 KINDS = ("long", "elder", "ningbo", "typo", "sibling", "life")
 ASPECTS = {None, "materials", "time", "fee", "location", "online", "process"}
 
@@ -31,7 +32,7 @@ def questions() -> list[dict]:
     return read(QUESTIONS)
 
 
-@pytest.fixture(scope="module", params=[QUESTIONS, FRESH_QUESTIONS], ids=["written", "fresh"])
+@pytest.fixture(scope="module", params=[QUESTIONS, FRESH_QUESTIONS, HOLDOUT_QUESTIONS], ids=["written", "fresh", "holdout"])
 def any_set(request: pytest.FixtureRequest) -> list[dict]:
     return read(request.param)
 
