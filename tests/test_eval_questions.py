@@ -32,7 +32,9 @@ def questions() -> list[dict]:
     return read(QUESTIONS)
 
 
-@pytest.fixture(scope="module", params=[QUESTIONS, FRESH_QUESTIONS, HOLDOUT_QUESTIONS], ids=["written", "fresh", "holdout"])
+@pytest.fixture(
+    scope="module", params=[QUESTIONS, FRESH_QUESTIONS, HOLDOUT_QUESTIONS], ids=["written", "fresh", "holdout"]
+)
 def any_set(request: pytest.FixtureRequest) -> list[dict]:
     return read(request.param)
 

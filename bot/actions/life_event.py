@@ -7,9 +7,9 @@ it needs ("要办哪些手续"), or says nothing beyond the event itself — the
 order, each a button that opens its guide the way a chosen option does (``choose_option``).
 
 A message that also names a particular need ("宝宝刚出生，报户口要带啥", "残疾人证丢了怎么补",
-"老公出事去世了，工亡补助要准备哪些材料") is left to the search: the person knows which matter
-they want. When that need is told in words the event check does not read as one (Ningbo speech,
-"…寻勿着了"), the list still ends with the matter search ranks first, if the message names it.
+"老公出事去世了，工亡补助要准备哪些材料", "阿拉小人出生证明寻勿着了") is left to the search: the
+person knows which matter they want. When a request the NLU calls out of scope is shown its event
+instead of a refusal, the list ends with the matter search ranks first, if the message names it.
 """
 
 from __future__ import annotations

@@ -78,6 +78,17 @@ def test_a_family_question_keeps_close_matters_outside_the_family_on_offer(chat)
     assert shown["name"] == outside[0].split(". ", 1)[1]
 
 
+def test_when_every_candidate_is_a_case_every_case_is_offered(chat):
+    # Search ranks the common 公积金 cases above the illness one; all of them lead the candidates,
+    # so the question offers the whole family and the rare case is still one tap away.
+    turn = chat.say("我得了尿毒症要长期透析，住房公积金里的钱能不能拿出来用")
+    assert "「住房公积金提取」" in text_of(turn)
+    offered = titles(turn)
+    assert len(offered) >= 8, offered
+    illness = next(t for t in offered if "大病" in t)
+    assert card_after_region(chat, chat.press(turn.button(illness)))["name"] == "住房公积金提取（重大疾病）"
+
+
 def test_a_case_can_be_chosen_by_number(chat):
     turn = chat.say("公积金怎么取出来")
     assert "「住房公积金提取」" in text_of(turn)

@@ -40,6 +40,14 @@ def test_a_licence_asked_in_a_few_words_is_searched_not_refused(chat):
     assert any("烟花爆竹经营（零售）许可证核发" in name for name in offered(turn)), offered(turn)
 
 
+def test_a_need_named_by_its_rare_words_is_answered_though_it_sounds_like_pet_care(chat):
+    # Closer to the out-of-scope example about a cat's vaccination than to the catalogue's texts,
+    # but it names 狂犬病 and the bite: search is sure of the matter.
+    turn = chat.say("让狗咬了一口，狂犬针在哪个门诊打")
+    assert OUT_OF_SCOPE not in said(turn), turn.messages
+    assert offered(turn)[0] == "狂犬病暴露后医学处置门诊信息查询", offered(turn)
+
+
 def test_a_wedding_told_in_passing_gets_the_marriage_steps(chat):
     turn = chat.say("快结婚了，有啥要弄的")
     assert OUT_OF_SCOPE not in said(turn), turn.messages
