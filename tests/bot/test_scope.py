@@ -8,6 +8,7 @@ import logging
 import numpy as np
 import pytest
 
+from bot.actions.answer_bands import is_confident
 from bot.actions.scope import (
     LONG_MESSAGE_CHARS,
     LONG_SCOPE_MARGIN,
@@ -130,6 +131,14 @@ def test_setup_embeds_the_examples_once_and_then_only_checks_its_stamp(private_v
 @pytest.mark.parametrize("question", ["让狗咬了一口，狂犬针在哪个门诊打", "孩子的疫苗本找不到了"])
 def test_a_question_naming_a_matter_by_its_rare_words_is_a_need(searcher, question):
     result = searcher.search(question)
+    assert names_a_matter_surely(result, searcher), result.hits[0]
+
+
+def test_a_rare_words_need_counts_even_when_search_would_still_ask(searcher):
+    # A long message: search offers choices rather than one guide, but the need is plain.
+    question = "小孙子放学路上给野猫抓破了手，要去打狂犬疫苗，北仑哪里有门诊"
+    result = searcher.search(question)
+    assert not is_confident(result)
     assert names_a_matter_surely(result, searcher), result.hits[0]
 
 
