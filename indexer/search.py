@@ -55,6 +55,7 @@ from indexer.colloquial import ColloquialRewriter
 from indexer.documents import GuideEntry
 from indexer.encoder import QueryEncoder
 from indexer.families import Families
+from indexer.initials import InitialsExpander
 from indexer.qualifiers import Qualifiers
 from indexer.regions import Place, RegionResolver, short_form
 from indexer.store import IndexData, dictionary_path, load_index
@@ -205,6 +206,9 @@ class Searcher:
         self._matters_named_with = name_word_counts(name_tokens)
         # District names are words people type too (慈西 for 慈溪): a slip of one is put right as well.
         districts = {short: COMMON_WORD_MATTERS for p in self.resolver.districts if (short := short_form(p.name))}
+        self.initials = InitialsExpander.build(
+            self._name_words, preference=lambda word: (self.matters_named_with(word), analyzer.word_frequency(word))
+        )
         self.typos = TypoCorrector(
             self._name_words | districts.keys(),
             analyzer.word_frequency,
@@ -326,9 +330,10 @@ class Searcher:
         return self.need_of(query)
 
     def plain(self, text: str) -> str:
-        """``text`` as search reads it: normalised, spoken words in plain Mandarin
-        (:mod:`indexer.colloquial`), homophone slips of catalogue words put right (:mod:`indexer.typos`)."""
-        return self.typos.correct(self.rewriter.rewrite(normalize(text)[:MAX_QUERY_CHARS]))
+        """``text`` as search reads it: normalised, pinyin initials written out (:mod:`indexer.initials`),
+        spoken words in plain Mandarin (:mod:`indexer.colloquial`), homophone slips of catalogue words
+        put right (:mod:`indexer.typos`)."""
+        return self.typos.correct(self.rewriter.rewrite(self.initials.expand(normalize(text)[:MAX_QUERY_CHARS])))
 
     def need_of(self, query: str) -> str:
         """The clauses of a long question that carry the need (:mod:`indexer.clauses`)."""
