@@ -27,7 +27,7 @@ def district_buttons(turn: Turn) -> list[str]:
 
 
 def test_a_card_for_every_district_comes_first_and_the_districts_own_card_after(chat):
-    turn = chat.say("我的社保卡丢了想补一张")
+    turn = chat.say("我的社保卡丢了要补办")
     shown = card(turn)
     assert shown["name"] == "社会保障卡补领"
     assert shown["district_pending"] is True
@@ -68,7 +68,7 @@ def test_where_to_go_waits_for_the_district(chat):
 
 
 def test_the_form_waits_for_the_district(chat):
-    first = chat.say("我的社保卡丢了想补一张")
+    first = chat.say("我的社保卡丢了要补办")
     assert card(first)["district_pending"] is True
     turn = chat.say("我要在网上申请")
     assert turn.custom("form_handoff") is None
