@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "written_questions.jsonl"
 FRESH_QUESTIONS = ROOT / "eval" / "fresh_questions.jsonl"
 HOLDOUT_QUESTIONS = ROOT / "eval" / "holdout_questions.jsonl"
+FINAL_QUESTIONS = ROOT / "eval" / "final_questions.jsonl"
 KINDS = ("long", "elder", "ningbo", "typo", "sibling", "life")
 ASPECTS = {None, "materials", "time", "fee", "location", "online", "process"}
 
@@ -33,7 +34,9 @@ def questions() -> list[dict]:
 
 
 @pytest.fixture(
-    scope="module", params=[QUESTIONS, FRESH_QUESTIONS, HOLDOUT_QUESTIONS], ids=["written", "fresh", "holdout"]
+    scope="module",
+    params=[QUESTIONS, FRESH_QUESTIONS, HOLDOUT_QUESTIONS, FINAL_QUESTIONS],
+    ids=["written", "fresh", "holdout", "final"],
 )
 def any_set(request: pytest.FixtureRequest) -> list[dict]:
     return read(request.param)
