@@ -12,8 +12,10 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from daofu.config import Settings
@@ -34,13 +36,27 @@ def local_secret(var_dir: Path, name: str, nbytes: int = 32) -> str:
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
     path = directory / name
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read(path)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_urlsafe(nbytes) + "\n")
+    if not path.exists():
+        _create_whole(path, secrets.token_urlsafe(nbytes))
     return _read(path)
+
+
+def _create_whole(path: Path, value: str) -> None:
+    """Write ``value`` to a private temporary file and link it in as ``path``.
+
+    Processes that start together (two service instances, Rasa and the service) must all read
+    one secret: a file created empty and written afterwards would be read empty by the second
+    process in between. A link appears whole or not at all, and when two processes race, the first
+    link wins and the other's value is dropped unused.
+    """
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(value + "\n")
+        with contextlib.suppress(FileExistsError):  # another process linked its secret first
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 def _read(path: Path) -> str:

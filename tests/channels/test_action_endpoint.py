@@ -6,6 +6,9 @@ import asyncio
 import itertools
 import os
 import stat
+import subprocess
+import sys
+import time
 
 import httpx
 import pytest
@@ -94,6 +97,26 @@ def test_a_local_secret_is_created_owner_only_and_read_back(tmp_path):
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert action_token(Settings(var_dir=tmp_path)) == first
     assert action_token(Settings(var_dir=tmp_path, action_token="from-the-environment")) == "from-the-environment"
+
+
+def test_processes_starting_together_all_read_the_one_whole_secret(tmp_path):
+    # Separate processes, as two service instances on one var/ are, each waiting for the same
+    # instant before asking for the secret: none may read a half-made file.
+    code = (
+        "import sys, time; from pathlib import Path; from daofu.secrets import local_secret\n"
+        "start = float(sys.argv[2])\n"
+        "while time.time() < start: pass\n"
+        "print(local_secret(Path(sys.argv[1]), 'shared-token'))"
+    )
+    for attempt in range(5):
+        var, start = tmp_path / f"var{attempt}", time.time() + 1.0
+        command = [sys.executable, "-c", code, str(var), str(start)]
+        starts = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+        results = [process.communicate(timeout=60) for process in starts]
+        assert all(process.returncode == 0 for process in starts), [err.decode()[-300:] for _, err in results]
+        read = {out.decode().strip() for out, _ in results}
+        assert len(read) == 1 and len(read.pop()) >= 32
+        assert [p.name for p in (var / "secrets").iterdir()] == ["shared-token"]  # no temporary file left
 
 
 def test_a_secret_file_others_can_read_is_refused(tmp_path):
