@@ -126,10 +126,17 @@ class ConsolePage:
 
     def load(self) -> ConsolePage:
         self.driver.get(self.base_url + "/agent")
+        # The page restores a saved session by asking the service and saves the token again when
+        # that succeeds: clear only once it has settled, or the answer may save the token again.
+        self.wait(self.settled, "the console page did not settle")
         self.driver.execute_script("sessionStorage.clear();")
         self.driver.get(self.base_url + "/agent")
         self.wait(lambda: self.by_id("login").is_displayed(), "the login form did not show")
         return self
+
+    def settled(self) -> bool:
+        """The page shows the login form or the console: its restore of a saved session is over."""
+        return self.by_id("login").is_displayed() or self.by_id("console").is_displayed()
 
     def by_id(self, element_id: str) -> WebElement:
         return self.driver.find_element(By.ID, element_id)
