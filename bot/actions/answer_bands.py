@@ -221,16 +221,19 @@ def names_it_distinctly(hit: SearchHit, name_words: set[str], matters_named_with
     """Whether the question used at least two of the matter's name words that at most
     :data:`DISTINCTIVE_WORD_MATTERS` matters use (``matters_named_with``: how many use a word):
     "被狗咬了去哪打狂犬疫苗" names 狂犬病暴露后医学处置 that way, whatever else it resembles."""
-    matched = _matched_name_words(hit, name_words)
-    return sum(1 for word in matched if matters_named_with(word) <= DISTINCTIVE_WORD_MATTERS) >= 2
+    return len(_distinctive_name_words(hit, name_words, matters_named_with)) >= 2
 
 
 def names_it_by_a_long_word(hit: SearchHit, name_words: set[str], matters_named_with: Callable[[str], int]) -> bool:
     """Whether the question used one of the matter's name words of four characters or more that
     at most :data:`DISTINCTIVE_WORD_MATTERS` matters use (出生医学证明, 预防接种证): one such word
     names the thing the person holds, if not yet the case."""
+    return any(len(word) >= 4 for word in _distinctive_name_words(hit, name_words, matters_named_with))
+
+
+def _distinctive_name_words(hit: SearchHit, name_words: set[str], matters_named_with: Callable[[str], int]) -> set[str]:
     matched = _matched_name_words(hit, name_words)
-    return any(len(word) >= 4 and matters_named_with(word) <= DISTINCTIVE_WORD_MATTERS for word in matched)
+    return {word for word in matched if matters_named_with(word) <= DISTINCTIVE_WORD_MATTERS}
 
 
 def _matched_name_words(hit: SearchHit, name_words: set[str]) -> set[str]:

@@ -93,10 +93,13 @@ def offer_life_event(turn: Turn, text: str, about_the_event: Callable[[str, Life
     if about_the_event is not None:
         if not about_the_event(text, found.event):
             return False
-    elif not asks_about_the_event(turn, found.event, found.rest(), best):
+        also = closest_other_matter(turn, best(), found.event)
+    elif asks_about_the_event(turn, found.event, found.rest(), best):
+        also = None  # it lets a message through only when the message names no matter outside the event
+    else:
         return False
     remember_place(turn, turn.services.searcher().resolver.detect(text))
-    show_life_event(turn, found.event, also=closest_other_matter(turn, best(), found.event))
+    show_life_event(turn, found.event, also=also)
     log.info("life event %s offered (trigger %s)", found.event.id, found.trigger)
     return True
 
